@@ -1,0 +1,109 @@
+# geobid — a small hand-written Makefile.
+#   make            build build/geobid
+#   make run        install what is missing, build, start the bidder on the embedded default
+#   make test       install what is missing, run every test, then again under ASan + UBSan
+#   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each)
+#   make bench      run the benchmarks and rewrite BENCHMARKS.md
+# Variants: make SANITIZE=address,undefined BUILD=build/asan ...
+
+CC       ?= cc
+BUILD    ?= build
+SANITIZE ?=
+PKGS     := libevent libevent_pthreads libmaxminddb zlib libprotobuf-c
+VERSION  := $(shell cat VERSION)
+
+OPT      ?= -O2 -g
+CFLAGS   := $(OPT) -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -pthread \
+            -D_GNU_SOURCE -DGEOBID_VERSION='"$(VERSION)"' -Iinclude -MMD -MP \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  := -fsanitize=$(SANITIZE)
+endif
+
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
+SUITES    := $(patsubst tests/test_%.c,%,$(filter-out tests/test_main.c tests/test_support.c,$(TEST_SRC)))
+FIXTURES  := $(BUILD)/fixtures/geoip2-city.mmdb $(BUILD)/fixtures/dbip-city.mmdb
+GEOIP_DIR := data/geoip
+
+.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench deps clean
+all: $(BUILD)/geobid
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libgeobid.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/geobid: $(BUILD)/src/main.o $(BUILD)/libgeobid.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests ---------------------------------------------------------------
+# Every tests/test_NAME.c defines `Suite *NAME_suite(void)`; the runner's table is
+# generated from the file names so adding a test file is all it takes.
+$(BUILD)/tests/suites.inc: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(SUITES) | sed 's/.*/SUITE(&)/' > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/test_main.o: $(BUILD)/tests/suites.inc
+$(BUILD)/tests/test_main.o: CFLAGS += -I$(BUILD)/tests
+$(BUILD)/tests/%.o: CFLAGS += $(shell pkg-config --cflags check)
+
+$(BUILD)/run-tests: $(TEST_OBJ) $(BUILD)/libgeobid.a
+	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs check) $(LDLIBS) -o $@
+
+$(BUILD)/fixtures/%.mmdb: tests/fixtures/make-mmdb.pl
+	@mkdir -p $(dir $@)
+	perl tests/fixtures/make-mmdb.pl $* $@
+
+unit-tests: $(BUILD)/geobid $(BUILD)/run-tests $(FIXTURES) $(BUILD)/fuzz-replay
+	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
+	$(BUILD)/fuzz-replay fuzz/corpus/openrtb_json/*
+
+check-asan:
+	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT='-O1 -g' unit-tests
+
+test: deps
+	$(MAKE) unit-tests
+	$(MAKE) check-asan
+
+# ---- fuzzing -------------------------------------------------------------
+# The same fuzz/fuzz_*.c drive libFuzzer (make fuzz, clang) and a plain replay of the
+# committed corpus that runs in every test run.
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+fuzz: deps
+	$(MAKE) CC=clang BUILD=build/fuzz OPT='-O1 -g -fsanitize=fuzzer-no-link' \
+	        SANITIZE=address,undefined build/fuzz/libgeobid.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
+	      fuzz/fuzz_openrtb_json.c build/fuzz/libgeobid.a $(LDLIBS) -o build/fuzz/fuzz-openrtb-json
+	mkdir -p build/fuzz/corpus && build/fuzz/fuzz-openrtb-json -max_total_time=$(FUZZ_SECONDS) \
+	      -dict=fuzz/openrtb_json.dict build/fuzz/corpus fuzz/corpus/openrtb_json
+
+# ---- benchmarks ----------------------------------------------------------
+$(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+bench: deps $(BUILD)/bench-pipeline
+	scripts/bench.sh
+
+# ---- running -------------------------------------------------------------
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	$(MAKE) $(BUILD)/geobid
+	@scripts/fetch-geoip.sh $(GEOIP_DIR)
+	@scripts/run.sh $(BUILD)/geobid $(GEOIP_DIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,45 @@
+/* The bidding pipeline for one request: decode → locate → match → decide → encode.
+ *
+ * A bidder holds what every request reads (the campaign snapshot and the GeoIP
+ * databases); it is shared read-only by all worker threads. Per-request state lives
+ * in the caller's arena. */
+#ifndef GEOBID_BIDDER_H
+#define GEOBID_BIDDER_H
+
+#include "geobid/arena.h"
+#include "geobid/bid_request.h"
+#include "geobid/error.h"
+#include "geobid/geo.h"
+#include "geobid/openrtb_codec.h"
+#include "geobid/outbuf.h"
+#include "geobid/snapshot.h"
+
+struct bidder {
+    const struct snapshot *snapshot;
+    const struct geo_resolver *geo;
+};
+
+/* Chooses at most one bid per imp of request located at location, and fills response
+ * (bids in arena). For each imp the best eligible campaign wins: active, every geo
+ * criterion holds, device type and OS accepted, a creative fits the slot, the bid
+ * currency is allowed by the request, the price is at least the floor. Ties go to the
+ * campaign listed first. Returns the number of bids. */
+size_t bidder_decide(const struct bidder *bidder, const struct bid_request *request,
+                     const struct location *location, struct arena *arena,
+                     struct bid_response *response);
+
+/* Outcome of bidder_handle(). */
+enum bid_outcome {
+    BID_OUTCOME_BID,        /* 200, body holds the encoded response */
+    BID_OUTCOME_NO_BID,     /* 204, empty body */
+    BID_OUTCOME_BAD_REQUEST /* 400, err says why */
+};
+
+/* Runs the whole pipeline on one request body (already decompressed) in the given
+ * codec: decode, resolve the location, decide, encode into body (allocated in arena).
+ * Everything it allocates is in arena; nothing else is modified. */
+enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb_codec *codec,
+                               const char *request_body, size_t request_len,
+                               struct arena *arena, struct outbuf *body, struct error *err);
+
+#endif

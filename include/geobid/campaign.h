@@ -1,0 +1,84 @@
+/* Campaigns: the model, and the JSON loader that validates a campaign file.
+ *
+ * A file is {"campaigns": [ ... ]} (see docs/campaigns.md). The loader checks every
+ * field and either loads all campaigns or none: on the first error it names the exact
+ * place, e.g. "campaigns[3].geo.radius[0].lat: must be within [-90, 90]".
+ * Everything a set holds lives in the set's own arena and is freed with it. */
+#ifndef GEOBID_CAMPAIGN_H
+#define GEOBID_CAMPAIGN_H
+
+#include "geobid/arena.h"
+#include "geobid/error.h"
+#include "geobid/slice.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct geo_radius {
+    double lat, lon;
+    uint32_t radius_m;
+};
+
+struct creative {
+    struct slice id;
+    int32_t w, h;
+    struct slice adm;             /* markup returned in bid.adm */
+    struct slice_list adomain;
+    struct slice iurl;
+    struct slice_list cat;
+};
+
+/* Device type bits: bit N set means OpenRTB devicetype N is accepted. */
+enum {
+    DEVICE_TYPE_BIT_MOBILE_TABLET = 1u << 1,
+    DEVICE_TYPE_BIT_PC = 1u << 2,
+    DEVICE_TYPE_BIT_CTV = 1u << 3,
+    DEVICE_TYPE_BIT_PHONE = 1u << 4,
+    DEVICE_TYPE_BIT_TABLET = 1u << 5,
+    DEVICE_TYPE_BIT_CONNECTED_DEVICE = 1u << 6,
+    DEVICE_TYPE_BIT_SET_TOP_BOX = 1u << 7,
+};
+
+struct campaign_geo {
+    struct geo_radius *radius;    /* any fence may match */
+    size_t radius_count;
+    struct slice_list countries;  /* ISO alpha-2, upper case */
+    struct slice_list regions;    /* compared ignoring case */
+    struct slice_list cities;     /* compared ignoring case */
+    struct slice_list postal_codes;
+    uint32_t max_accuracy_m;      /* 0: each fence's own radius */
+};
+
+struct campaign {
+    struct slice id, name;
+    bool active;                  /* status "active" (default) vs "paused" */
+    int64_t bid_cpm_micros;       /* CPM bid in micros of `currency` */
+    char currency[4];             /* ISO 4217, upper case; default "USD" */
+    struct campaign_geo geo;
+    uint32_t device_types;        /* DEVICE_TYPE_BIT_* mask; 0 = any */
+    struct slice_list os;         /* lower case; empty = any */
+    struct creative *creatives;
+    size_t creative_count;
+};
+
+struct campaign_set {
+    struct campaign *campaigns;
+    size_t count;
+    struct arena arena;           /* owns everything above */
+};
+
+/* Parses and validates the campaign document text[0..len) into set. Returns 0, or -1
+ * with the exact place of the first error in err; on failure set holds nothing and
+ * needs no campaign_set_free(). The text may be freed after the call. */
+int campaign_set_load(struct campaign_set *set, const char *text, size_t len,
+                      struct error *err);
+
+/* Reads the file at path and loads it as campaign_set_load() does; errors are prefixed
+ * with the path. */
+int campaign_set_load_file(struct campaign_set *set, const char *path, struct error *err);
+
+/* Frees everything the set holds. */
+void campaign_set_free(struct campaign_set *set);
+
+#endif

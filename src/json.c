@@ -1,0 +1,325 @@
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "geobid/json.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { json_max_number_len = 64 };
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Checks JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool is_json_number(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && s[i] == '-')
+        i++;
+    if (i < len && s[i] == '0')
+        i++;
+    else if (i < len && s[i] >= '1' && s[i] <= '9')
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+    else
+        return false;
+    if (i < len && s[i] == '.') {
+        size_t digits_start = ++i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == digits_start)
+            return false;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t digits_start = i;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == digits_start)
+            return false;
+    }
+    return i == len;
+}
+
+static bool is_valid_primitive(struct slice raw)
+{
+    return slice_eq_cstr(raw, "true") || slice_eq_cstr(raw, "false") ||
+           slice_eq_cstr(raw, "null") || is_json_number(raw.ptr, raw.len);
+}
+
+/* Checks what jsmn leaves unchecked: every object member is a string key with exactly
+ * one value, and every primitive is a literal or a well-formed number. */
+static int json_validate(const struct json_doc *doc, struct error *err)
+{
+    for (int i = 0; i < doc->token_count; i++) {
+        const jsmntok_t *tok = &doc->tokens[i];
+        if (tok->type == JSMN_PRIMITIVE && !is_valid_primitive(json_raw(doc, i)))
+            return error_format(err, "malformed JSON at byte %d", tok->start);
+        if (tok->type == JSMN_ARRAY) {
+            JSON_FOR_EACH_ELEMENT(doc, i, elem, n)
+            {
+                if (elem < doc->token_count && doc->tokens[elem].type == JSMN_STRING &&
+                    doc->tokens[elem].size != 0)
+                    return error_format(err, "malformed JSON array at byte %d", tok->start);
+            }
+        }
+        if (tok->type != JSMN_OBJECT)
+            continue;
+        JSON_FOR_EACH_MEMBER(doc, i, key, n)
+        {
+            if (key >= doc->token_count || doc->tokens[key].type != JSMN_STRING ||
+                doc->tokens[key].size != 1)
+                return error_format(err, "malformed JSON object at byte %d", tok->start);
+        }
+    }
+    return 0;
+}
+
+int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena *arena,
+               struct error *err)
+{
+    unsigned int capacity = 256;
+    jsmn_parser parser;
+    int count;
+    for (;;) {
+        doc->tokens = arena_alloc(arena, capacity * sizeof(jsmntok_t));
+        jsmn_init(&parser);
+        count = jsmn_parse(&parser, text, len, doc->tokens, capacity);
+        if (count != JSMN_ERROR_NOMEM)
+            break;
+        capacity *= 4;
+    }
+    if (count == JSMN_ERROR_PART || count == 0)
+        return error_format(err, "truncated JSON");
+    if (count < 0)
+        return error_format(err, "malformed JSON at byte %u", parser.pos);
+    doc->text = text;
+    doc->token_count = count;
+    for (size_t i = (size_t)doc->tokens[0].end; i < len; i++)
+        if (!is_space(text[i]))
+            return error_format(err, "unexpected data after JSON value at byte %zu", i);
+    return json_validate(doc, err);
+}
+
+int json_next(const struct json_doc *doc, int index)
+{
+    int pending = 1;
+    while (pending > 0 && index < doc->token_count) {
+        const jsmntok_t *tok = &doc->tokens[index++];
+        pending--;
+        if (tok->type == JSMN_OBJECT)
+            pending += 2 * tok->size;
+        else if (tok->type == JSMN_ARRAY)
+            pending += tok->size;
+    }
+    return index;
+}
+
+bool json_is(const struct json_doc *doc, int index, jsmntype_t type)
+{
+    return index < doc->token_count && doc->tokens[index].type == type;
+}
+
+bool json_is_null(const struct json_doc *doc, int index)
+{
+    return json_is(doc, index, JSMN_PRIMITIVE) && slice_eq_cstr(json_raw(doc, index), "null");
+}
+
+struct slice json_raw(const struct json_doc *doc, int index)
+{
+    const jsmntok_t *tok = &doc->tokens[index];
+    return (struct slice){doc->text + tok->start, (size_t)(tok->end - tok->start)};
+}
+
+bool json_key_is(const struct json_doc *doc, int index, const char *name)
+{
+    return slice_eq_cstr(json_raw(doc, index), name);
+}
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static long read_hex4(const char *s, size_t avail)
+{
+    if (avail < 4)
+        return -1;
+    long value = 0;
+    for (int i = 0; i < 4; i++) {
+        int digit = hex_value(s[i]);
+        if (digit < 0)
+            return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+static size_t encode_utf8(unsigned long cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Decodes the \u escape at s (after the backslash-u), including a surrogate pair.
+ * Returns the code point and sets *consumed to the hex digits and escapes used, or -1. */
+static long decode_unicode_escape(const char *s, size_t avail, size_t *consumed)
+{
+    long high = read_hex4(s, avail);
+    *consumed = 4;
+    if (high < 0xD800 || high > 0xDFFF)
+        return high;
+    if (high > 0xDBFF || avail < 10 || s[4] != '\\' || s[5] != 'u')
+        return -1;
+    long low = read_hex4(s + 6, avail - 6);
+    if (low < 0xDC00 || low > 0xDFFF)
+        return -1;
+    *consumed = 10;
+    return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+}
+
+static int unescape(struct slice raw, struct arena *arena, struct slice *out)
+{
+    char *dst = arena_alloc(arena, raw.len); /* unescaping never grows a string */
+    size_t n = 0;
+    for (size_t i = 0; i < raw.len; i++) {
+        char c = raw.ptr[i];
+        if (c != '\\') {
+            dst[n++] = c;
+            continue;
+        }
+        if (++i >= raw.len)
+            return -1;
+        const char *simple = strchr("\"\\/bfnrt", raw.ptr[i]);
+        if (raw.ptr[i] != 'u' && simple != NULL && raw.ptr[i] != '\0') {
+            static const char decoded[] = "\"\\/\b\f\n\r\t";
+            dst[n++] = decoded[simple - "\"\\/bfnrt"];
+            continue;
+        }
+        if (raw.ptr[i] != 'u')
+            return -1;
+        size_t consumed;
+        long cp = decode_unicode_escape(raw.ptr + i + 1, raw.len - i - 1, &consumed);
+        if (cp < 0)
+            return -1;
+        n += encode_utf8((unsigned long)cp, dst + n);
+        i += consumed;
+    }
+    *out = (struct slice){dst, n};
+    return 0;
+}
+
+int json_get_string(const struct json_doc *doc, int index, struct arena *arena,
+                    struct slice *out)
+{
+    if (!json_is(doc, index, JSMN_STRING))
+        return -1;
+    struct slice raw = json_raw(doc, index);
+    if (memchr(raw.ptr, '\\', raw.len) == NULL) {
+        *out = raw;
+        return 0;
+    }
+    return unescape(raw, arena, out);
+}
+
+/* Copies a number token into buf as a C string; -1 if it is not a number. */
+static int number_text(const struct json_doc *doc, int index, char buf[json_max_number_len])
+{
+    if (!json_is(doc, index, JSMN_PRIMITIVE))
+        return -1;
+    struct slice raw = json_raw(doc, index);
+    if (raw.len >= json_max_number_len || !is_json_number(raw.ptr, raw.len))
+        return -1;
+    memcpy(buf, raw.ptr, raw.len);
+    buf[raw.len] = '\0';
+    return 0;
+}
+
+int json_get_int64(const struct json_doc *doc, int index, int64_t *out)
+{
+    char buf[json_max_number_len];
+    if (number_text(doc, index, buf) != 0 || strpbrk(buf, ".eE") != NULL)
+        return -1;
+    char *end;
+    errno = 0;
+    long long value = strtoll(buf, &end, 10);
+    if (*end != '\0' || ((value == LLONG_MAX || value == LLONG_MIN) && errno == ERANGE))
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int json_get_double(const struct json_doc *doc, int index, double *out)
+{
+    char buf[json_max_number_len];
+    if (number_text(doc, index, buf) != 0)
+        return -1;
+    double value = strtod(buf, NULL);
+    if (!isfinite(value))
+        return -1;
+    *out = value;
+    return 0;
+}
+
+int json_get_bool(const struct json_doc *doc, int index, bool *out)
+{
+    if (!json_is(doc, index, JSMN_PRIMITIVE))
+        return -1;
+    struct slice raw = json_raw(doc, index);
+    if (slice_eq_cstr(raw, "true") || slice_eq_cstr(raw, "1"))
+        *out = true;
+    else if (slice_eq_cstr(raw, "false") || slice_eq_cstr(raw, "0"))
+        *out = false;
+    else
+        return -1;
+    return 0;
+}
+
+int json_get_string_list(const struct json_doc *doc, int index, struct arena *arena,
+                         struct slice_list *out)
+{
+    if (!json_is(doc, index, JSMN_ARRAY))
+        return -1;
+    out->count = 0;
+    out->items = arena_alloc(arena, (size_t)doc->tokens[index].size * sizeof(struct slice));
+    JSON_FOR_EACH_ELEMENT(doc, index, elem, n)
+    {
+        if (json_get_string(doc, elem, arena, &out->items[out->count]) != 0)
+            return -1;
+        out->count++;
+    }
+    return 0;
+}

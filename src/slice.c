@@ -1,0 +1,21 @@
+#include "geobid/slice.h"
+
+#include <ctype.h>
+
+bool slice_eq_nocase(struct slice a, struct slice b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++)
+        if (tolower((unsigned char)a.ptr[i]) != tolower((unsigned char)b.ptr[i]))
+            return false;
+    return true;
+}
+
+bool slice_list_contains(const struct slice_list *list, struct slice s)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (slice_eq(list->items[i], s))
+            return true;
+    return false;
+}
