@@ -81,18 +81,21 @@ $(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c $(BUILD)/libgeobid.
 
 fuzz: deps
 	$(MAKE) CC=clang BUILD=build/fuzz OPT='-O1 -g -fsanitize=fuzzer-no-link' \
-	        SANITIZE=address,undefined build/fuzz/libgeobid.a
-	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
-	      fuzz/fuzz_openrtb_json.c build/fuzz/libgeobid.a $(LDLIBS) -o build/fuzz/fuzz-openrtb-json
+	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json
 	mkdir -p build/fuzz/corpus && build/fuzz/fuzz-openrtb-json -max_total_time=$(FUZZ_SECONDS) \
 	      -dict=fuzz/openrtb_json.dict build/fuzz/corpus fuzz/corpus/openrtb_json
+
+build/fuzz/fuzz-openrtb-json: fuzz/fuzz_openrtb_json.c build/fuzz/libgeobid.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
+	      $^ $(LDLIBS) -o $@
 
 # ---- benchmarks ----------------------------------------------------------
 $(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-bench: deps $(BUILD)/bench-pipeline
-	scripts/bench.sh
+bench: deps
+	$(MAKE) $(BUILD)/bench-pipeline
+	BUILD=$(BUILD) scripts/bench.sh
 
 # ---- running -------------------------------------------------------------
 deps:

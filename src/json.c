@@ -56,32 +56,124 @@ static bool is_valid_primitive(struct slice raw)
            slice_eq_cstr(raw, "null") || is_json_number(raw.ptr, raw.len);
 }
 
-/* Checks what jsmn leaves unchecked: every object member is a string key with exactly
- * one value, and every primitive is a literal or a well-formed number. */
+/* jsmn tokenizes but checks little: it accepts missing or doubled separators, bare
+ * words, keys without values and raw control characters in strings. The validator
+ * walks the tokens once, in order, and checks the bytes between them, so geobid only
+ * ever sees well-formed JSON. Nesting is bounded to keep the walk's recursion small. */
+enum { json_max_depth = 64 };
+
+struct validator {
+    const struct json_doc *doc;
+    int next;      /* next token to visit */
+    int error_at;  /* byte offset of the first problem */
+};
+
+static int outer_start(const jsmntok_t *tok)
+{
+    return tok->start - (tok->type == JSMN_STRING); /* include the opening quote */
+}
+
+static int outer_end(const jsmntok_t *tok)
+{
+    return tok->end + (tok->type == JSMN_STRING); /* include the closing quote */
+}
+
+/* True when text[from..to) is white space around exactly one separator (none when
+ * separator is 0). */
+static bool gap_is(const char *text, int from, int to, char separator)
+{
+    int seen = 0;
+    for (int i = from; i < to; i++) {
+        if (separator != 0 && text[i] == separator)
+            seen++;
+        else if (!is_space(text[i]))
+            return false;
+    }
+    return seen == (separator != 0) && from <= to;
+}
+
+static bool has_control_characters(struct slice s)
+{
+    for (size_t i = 0; i < s.len; i++)
+        if ((unsigned char)s.ptr[i] < 0x20)
+            return true;
+    return false;
+}
+
+/* Checks that the next token starts after white space and `separator`, from position. */
+static bool separated(struct validator *v, int position, char separator)
+{
+    if (v->next >= v->doc->token_count) {
+        v->error_at = position;
+        return false;
+    }
+    if (gap_is(v->doc->text, position, outer_start(&v->doc->tokens[v->next]), separator))
+        return true;
+    v->error_at = position;
+    return false;
+}
+
+static bool validate_value(struct validator *v, int depth);
+
+static bool validate_key(struct validator *v, int position, int member)
+{
+    if (!separated(v, position, member ? ',' : 0))
+        return false;
+    const jsmntok_t *key = &v->doc->tokens[v->next];
+    if (key->type != JSMN_STRING || key->size != 1 ||
+        has_control_characters(json_raw(v->doc, v->next))) {
+        v->error_at = key->start;
+        return false;
+    }
+    v->next++;
+    return separated(v, outer_end(key), ':');
+}
+
+static bool validate_container(struct validator *v, const jsmntok_t *tok, int depth)
+{
+    bool object = tok->type == JSMN_OBJECT;
+    int position = tok->start + 1;
+    for (int n = 0; n < tok->size; n++) {
+        if (object ? !validate_key(v, position, n) : !separated(v, position, n ? ',' : 0))
+            return false;
+        const jsmntok_t *value = &v->doc->tokens[v->next];
+        if (!validate_value(v, depth + 1))
+            return false;
+        position = outer_end(value);
+    }
+    if (gap_is(v->doc->text, position, tok->end - 1, 0))
+        return true;
+    v->error_at = position;
+    return false;
+}
+
+/* Validates the value at v->next and everything inside it; advances v->next past it. */
+static bool validate_value(struct validator *v, int depth)
+{
+    int index = v->next++;
+    const jsmntok_t *tok = &v->doc->tokens[index];
+    v->error_at = tok->start;
+    if (depth > json_max_depth)
+        return false;
+    switch (tok->type) {
+    case JSMN_PRIMITIVE:
+        return is_valid_primitive(json_raw(v->doc, index));
+    case JSMN_STRING:
+        return tok->size == 0 && !has_control_characters(json_raw(v->doc, index));
+    case JSMN_OBJECT:
+    case JSMN_ARRAY:
+        return validate_container(v, tok, depth);
+    default:
+        return false;
+    }
+}
+
 static int json_validate(const struct json_doc *doc, struct error *err)
 {
-    for (int i = 0; i < doc->token_count; i++) {
-        const jsmntok_t *tok = &doc->tokens[i];
-        if (tok->type == JSMN_PRIMITIVE && !is_valid_primitive(json_raw(doc, i)))
-            return error_format(err, "malformed JSON at byte %d", tok->start);
-        if (tok->type == JSMN_ARRAY) {
-            JSON_FOR_EACH_ELEMENT(doc, i, elem, n)
-            {
-                if (elem < doc->token_count && doc->tokens[elem].type == JSMN_STRING &&
-                    doc->tokens[elem].size != 0)
-                    return error_format(err, "malformed JSON array at byte %d", tok->start);
-            }
-        }
-        if (tok->type != JSMN_OBJECT)
-            continue;
-        JSON_FOR_EACH_MEMBER(doc, i, key, n)
-        {
-            if (key >= doc->token_count || doc->tokens[key].type != JSMN_STRING ||
-                doc->tokens[key].size != 1)
-                return error_format(err, "malformed JSON object at byte %d", tok->start);
-        }
-    }
-    return 0;
+    struct validator v = {doc, 0, 0};
+    if (separated(&v, 0, 0) && validate_value(&v, 1) && v.next == doc->token_count)
+        return 0;
+    return error_format(err, "malformed JSON at byte %d", v.error_at);
 }
 
 int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena *arena,
@@ -104,7 +196,8 @@ int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena 
         return error_format(err, "malformed JSON at byte %u", parser.pos);
     doc->text = text;
     doc->token_count = count;
-    for (size_t i = (size_t)doc->tokens[0].end; i < len; i++)
+    size_t value_end = (size_t)doc->tokens[0].end + (doc->tokens[0].type == JSMN_STRING);
+    for (size_t i = value_end; i < len; i++)
         if (!is_space(text[i]))
             return error_format(err, "unexpected data after JSON value at byte %zu", i);
     return json_validate(doc, err);

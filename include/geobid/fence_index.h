@@ -1,8 +1,9 @@
 /* Spatial index of geo-radius fences (a centre and a radius in metres).
  *
  * Fences are bucketed in a multi-level latitude/longitude grid: each fence goes to the
- * level whose cells are at least as large as its radius, into every cell its bounding
- * box touches (handling the ±180° meridian and caps that contain a pole). A query
+ * finest level whose cells are at least as large as its radius (and coarser while its
+ * bounding box would touch more than 32 cells, as near the poles), into every cell its
+ * bounding box touches (handling the ±180° meridian and caps that contain a pole). A query
  * visits one cell per level in use and checks the few fences there with the exact
  * great-circle distance. Its cost depends on how many fences are near the point and on
  * the number of levels, not on the total number of fences.
@@ -24,7 +25,8 @@ struct fence_index;
 
 /* Builds an index over fences[0..count) (the array is copied; the caller keeps its own).
  * Fences must have lat in [-90, 90], lon in [-180, 180] and radius_m in
- * [1, 20000000]. Never NULL (aborts on out-of-memory). */
+ * [1, 20000000]; count and the number of grid entries must fit in 32 bits. Never NULL
+ * (aborts on out-of-memory or overflow). */
 struct fence_index *fence_index_build(const struct fence *fences, size_t count);
 
 /* Frees the index (NULL is fine). */
@@ -33,7 +35,9 @@ void fence_index_free(struct fence_index *index);
 /* Writes into hits[0..max_hits) the positions (into the array given to
  * fence_index_build) of every fence whose great-circle distance from (lat, lon) is
  * <= its radius, in ascending position order. Returns the total number of such
- * fences, which may exceed max_hits (then only the first max_hits are written). */
+ * fences, which may exceed max_hits (then only the first max_hits are written).
+ * A point with a non-finite coordinate or a latitude outside [-90, 90] finds nothing;
+ * longitudes outside [-180, 180] are taken modulo 360. Allocates nothing. */
 size_t fence_index_query(const struct fence_index *index, double lat, double lon,
                          uint32_t *hits, size_t max_hits);
 

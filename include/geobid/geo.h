@@ -80,10 +80,13 @@ void geo_resolve(const struct geo_resolver *resolver, const struct bid_request *
                  struct location *out);
 
 /* Converts an ISO 3166-1 alpha-3 code (any case) or an alpha-2 code to upper-case
- * alpha-2 in out[3]. Returns 0, or -1 when the code is unknown (out is then ""). */
+ * alpha-2 in out[3]. Any two letters pass as alpha-2 (see geo_country_known()). Returns 0,
+ * or -1 when the code is neither (out is then ""). */
 int geo_country_alpha2(struct slice code, char out[3]);
 
-/* Great-circle distance in metres between two points (haversine, mean Earth radius). */
-double geo_distance_m(double lat1, double lon1, double lat2, double lon2);
+/* True when alpha2 (upper case, NUL-terminated) is an assigned ISO 3166-1 code (or XK).
+ * geo_country_alpha2() accepts any two letters, which is right for what databases and
+ * exchanges send; configuration is checked with this stricter test (a linear scan). */
+bool geo_country_known(const char alpha2[3]);
 
 #endif

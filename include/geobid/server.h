@@ -1,0 +1,49 @@
+/* The HTTP front end (libevent).
+ *
+ * Bid traffic: one listening socket shared by N worker threads, each with its own
+ * event_base, evhttp server and request arena; whichever idle worker wakes first
+ * accepts a new connection, so a few long-lived keep-alive connections from an
+ * exchange still spread over the workers (SO_REUSEPORT would hash them to fixed
+ * threads). Management traffic: a separate listener on its own thread.
+ *
+ * Endpoints: POST /openrtb2/bid (JSON; gzip accepted), GET /healthz on both
+ * listeners. Errors: 400/413/415 with a one-line JSON body, 405 with Allow, 404. */
+#ifndef GEOBID_SERVER_H
+#define GEOBID_SERVER_H
+
+#include "geobid/bidder.h"
+#include "geobid/error.h"
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct server_limits {
+    size_t max_body_bytes;     /* request body after decompression */
+    size_t max_header_bytes;   /* all request headers together */
+    int timeout_ms;            /* read/write timeout of a connection */
+    size_t max_connections;    /* open connections with requests, all workers together */
+};
+
+struct server_config {
+    const char *listen;        /* "HOST:PORT" or "[V6]:PORT" for bid traffic */
+    const char *admin_listen;  /* same form, management */
+    int threads;               /* worker threads for bid traffic, >= 1 */
+    struct server_limits limits;
+};
+
+struct server;
+
+/* Binds both listeners and starts the worker threads. Returns NULL with a message in
+ * err when an address cannot be parsed or bound. bidder must outlive the server. */
+struct server *server_start(const struct server_config *config, const struct bidder *bidder,
+                            struct error *err);
+
+/* Blocks until SIGINT or SIGTERM, then stops the workers (in-flight requests finish)
+ * and frees the server. Call from the main thread after server_start(). */
+void server_wait_and_stop(struct server *server);
+
+/* Parses "HOST:PORT" / "[V6]:PORT" into a socket address. Returns 0 or -1 with err. */
+int server_parse_address(const char *text, struct sockaddr_storage *addr, socklen_t *len,
+                         struct error *err);
+
+#endif

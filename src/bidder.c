@@ -1,0 +1,241 @@
+#include "geobid/bidder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { max_fence_hits = 256 };
+
+/* ---- candidate campaigns ------------------------------------------------- */
+
+/* Fences owned by one campaign are contiguous in snapshot->fences and hits come back
+ * in position order, so a campaign's repeated hits are adjacent. */
+static void add_fence_candidates(const struct snapshot *snapshot,
+                                 const struct location *location,
+                                 struct campaign_ids *out)
+{
+    uint32_t hits[max_fence_hits];
+    size_t hit_count = fence_index_query(snapshot->fence_index, location->lat, location->lon,
+                                         hits, max_fence_hits);
+    if (hit_count > max_fence_hits)
+        hit_count = max_fence_hits;
+    for (size_t h = 0; h < hit_count; h++) {
+        const struct fence *fence = &snapshot->fences[hits[h]];
+        const struct campaign *campaign = &snapshot->campaigns.campaigns[fence->owner];
+        uint32_t max_accuracy_m = campaign->geo.max_accuracy_m ? campaign->geo.max_accuracy_m
+                                                               : fence->radius_m;
+        if (location->uncertainty_m > max_accuracy_m)
+            continue;
+        if (out->count > 0 && out->ids[out->count - 1] == fence->owner)
+            continue;
+        out->ids[out->count++] = fence->owner;
+    }
+}
+
+static void add_candidates(const struct campaign_ids *from, struct campaign_ids *out)
+{
+    memcpy(out->ids + out->count, from->ids, from->count * sizeof(uint32_t));
+    out->count += from->count;
+}
+
+/* Returns every campaign whose geo index entry the location reaches: fences whose
+ * radius contains the point with a good enough accuracy, the location's country
+ * bucket, and the campaigns without geo restriction. Exact checks come later. */
+static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
+                                              const struct location *location,
+                                              struct arena *arena)
+{
+    const struct campaign_ids *by_country =
+        location->country[0] ? snapshot_country_bucket(snapshot, location->country) : NULL;
+    size_t capacity = max_fence_hits + snapshot->everywhere.count +
+                      (by_country != NULL ? by_country->count : 0);
+    struct campaign_ids candidates = {arena_alloc(arena, capacity * sizeof(uint32_t)), 0};
+    if (location->has_point && snapshot->fence_count > 0)
+        add_fence_candidates(snapshot, location, &candidates);
+    if (by_country != NULL)
+        add_candidates(by_country, &candidates);
+    add_candidates(&snapshot->everywhere, &candidates);
+    return candidates;
+}
+
+/* ---- exact campaign checks ----------------------------------------------- */
+
+static bool list_allows_nocase(const struct slice_list *allowed, struct slice value)
+{
+    if (allowed->count == 0)
+        return true;
+    for (size_t i = 0; i < allowed->count; i++)
+        if (slice_eq_nocase(allowed->items[i], value))
+            return true;
+    return false;
+}
+
+static bool geo_matches(const struct campaign_geo *geo, const struct location *location)
+{
+    struct slice country = slice_from_cstr(location->country);
+    return list_allows_nocase(&geo->countries, country) &&
+           list_allows_nocase(&geo->regions, location->region) &&
+           list_allows_nocase(&geo->cities, location->city) &&
+           list_allows_nocase(&geo->postal_codes, location->postal_code);
+}
+
+static bool device_matches(const struct campaign *campaign, const struct device *device)
+{
+    if (campaign->device_types != 0) {
+        if (device->devicetype < 0 || device->devicetype > 31 ||
+            (campaign->device_types & (1u << device->devicetype)) == 0)
+            return false;
+    }
+    return list_allows_nocase(&campaign->os, device->os);
+}
+
+/* ---- per-imp decision ---------------------------------------------------- */
+
+static bool creative_fits(const struct creative *creative, const struct imp *imp)
+{
+    if (!imp->has_banner)
+        return false;
+    if (creative->w == imp->banner_w && creative->h == imp->banner_h)
+        return true;
+    for (size_t f = 0; f < imp->format_count; f++)
+        if (creative->w == imp->formats[f].w && creative->h == imp->formats[f].h)
+            return true;
+    return false;
+}
+
+static bool any_listed(const struct slice_list *values, const struct slice_list *blocked)
+{
+    for (size_t i = 0; i < values->count; i++)
+        if (slice_list_contains(blocked, values->items[i]))
+            return true;
+    return false;
+}
+
+/* Returns the first creative of campaign that fits imp and is not blocked by the
+ * request's bcat/badv, or NULL. */
+static const struct creative *choose_creative(const struct campaign *campaign,
+                                              const struct imp *imp,
+                                              const struct bid_request *request)
+{
+    for (size_t c = 0; c < campaign->creative_count; c++) {
+        const struct creative *creative = &campaign->creatives[c];
+        if (creative_fits(creative, imp) && !any_listed(&creative->cat, &request->bcat) &&
+            !any_listed(&creative->adomain, &request->badv))
+            return creative;
+    }
+    return NULL;
+}
+
+/* A floor in another currency than the bid cannot be compared without exchange rates,
+ * so such an imp is only biddable when it has no floor. */
+static bool clears_floor(const struct imp *imp, struct slice currency, int64_t price_micros)
+{
+    if (imp->bidfloor_micros == 0)
+        return true;
+    struct slice floor_currency = imp->bidfloorcur.len ? imp->bidfloorcur : SLICE_LITERAL("USD");
+    return slice_eq_nocase(floor_currency, currency) && price_micros >= imp->bidfloor_micros;
+}
+
+static bool currency_allowed(const struct bid_request *request, struct slice currency)
+{
+    if (request->cur.count == 0)
+        return slice_eq_cstr(currency, "USD");
+    return list_allows_nocase(&request->cur, currency);
+}
+
+/* One bid response carries one currency: once a bid fixes it, later imps only take
+ * bids in that currency. */
+static bool currency_acceptable(const struct bid_request *request,
+                                const struct bid_response *response, struct slice currency)
+{
+    if (response->bid_count > 0)
+        return slice_eq(response->cur, currency);
+    return currency_allowed(request, currency);
+}
+
+static bool better_bid(const struct bid *candidate, const struct bid *best)
+{
+    return best->campaign == NULL || candidate->price_micros > best->price_micros;
+}
+
+static struct bid best_bid_for_imp(const struct bidder *bidder,
+                                   const struct bid_request *request,
+                                   const struct imp *imp,
+                                   const struct campaign_ids *eligible,
+                                   const struct bid_response *response)
+{
+    struct bid best = {.imp = imp};
+    for (size_t i = 0; i < eligible->count; i++) {
+        const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[eligible->ids[i]];
+        struct slice currency = slice_from_cstr(campaign->currency);
+        if (!currency_acceptable(request, response, currency) ||
+            !clears_floor(imp, currency, campaign->bid_cpm_micros))
+            continue;
+        struct bid candidate = {imp, campaign, NULL, campaign->bid_cpm_micros};
+        if (!better_bid(&candidate, &best))
+            continue;
+        candidate.creative = choose_creative(campaign, imp, request);
+        if (candidate.creative != NULL)
+            best = candidate;
+    }
+    return best;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Keeps the candidates that pass every exact check, in file order (so that ties go to
+ * the campaign listed first) and without duplicates. */
+static void filter_candidates(const struct bidder *bidder, const struct bid_request *request,
+                              const struct location *location, struct campaign_ids *ids)
+{
+    qsort(ids->ids, ids->count, sizeof(uint32_t), compare_ids);
+    size_t kept = 0;
+    for (size_t i = 0; i < ids->count; i++) {
+        if (kept > 0 && ids->ids[kept - 1] == ids->ids[i])
+            continue;
+        const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[ids->ids[i]];
+        if (geo_matches(&campaign->geo, location) &&
+            device_matches(campaign, &request->device))
+            ids->ids[kept++] = ids->ids[i];
+    }
+    ids->count = kept;
+}
+
+size_t bidder_decide(const struct bidder *bidder, const struct bid_request *request,
+                     const struct location *location, struct arena *arena,
+                     struct bid_response *response)
+{
+    memset(response, 0, sizeof(*response));
+    response->id = request->id;
+    response->bids = arena_alloc(arena, request->imp_count * sizeof(struct bid));
+    struct campaign_ids eligible = collect_candidates(bidder->snapshot, location, arena);
+    filter_candidates(bidder, request, location, &eligible);
+    for (size_t i = 0; i < request->imp_count && eligible.count > 0; i++) {
+        struct bid bid = best_bid_for_imp(bidder, request, &request->imps[i], &eligible, response);
+        if (bid.campaign == NULL)
+            continue;
+        response->cur = slice_from_cstr(bid.campaign->currency);
+        response->bids[response->bid_count++] = bid;
+    }
+    return response->bid_count;
+}
+
+enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb_codec *codec,
+                               const char *request_body, size_t request_len,
+                               struct arena *arena, struct outbuf *body, struct error *err)
+{
+    struct bid_request *request = arena_alloc(arena, sizeof(*request));
+    if (codec->decode(request_body, request_len, arena, request, err) != 0)
+        return BID_OUTCOME_BAD_REQUEST;
+    struct location location;
+    geo_resolve(bidder->geo, request, &location);
+    struct bid_response response;
+    if (bidder_decide(bidder, request, &location, arena, &response) == 0)
+        return BID_OUTCOME_NO_BID;
+    outbuf_init(body, arena, 1024);
+    codec->encode(&response, body);
+    return BID_OUTCOME_BID;
+}

@@ -1,0 +1,457 @@
+/* Fence index: a multi-level latitude/longitude grid over geo-radius fences.
+ *
+ * Level L (0 = finest) cuts the globe into square-in-degrees cells of 180/2^(17-L)
+ * degrees: 2^(17-L) rows by 2^(18-L) columns, from about 153 m of latitude at level 0 to
+ * two 180-degree cells at level 17. Powers of two keep every level aligned with the
+ * others and let a cell be named by (level, row, column) packed into one 64-bit key.
+ *
+ * A fence goes to the finest level whose cell side is at least its radius, moved up
+ * while its bounding box would touch more than MAX_CELLS_PER_FENCE cells (near the
+ * poles a small cap spans many narrow columns, or all of them). It is listed in every
+ * cell of that level its box touches. Cells live in one immutable open-addressing hash
+ * table whose slots point at a range of one flat array of fence positions (CSR), so a
+ * query is one hash probe per level in use plus exact distance checks, and allocates
+ * nothing. */
+#include "geobid/fence_index.h"
+
+#include "geobid/great_circle.h"
+
+#include "geobid/alloc.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    LEVEL_COUNT = 18,
+    TOP_LEVEL = LEVEL_COUNT - 1,
+    FINEST_ROWS_LOG2 = 17, /* 180° / 2^17 = 0.00137° = 152.7 m of latitude */
+    MAX_CELLS_PER_FENCE = 32,
+    SMALL_SORT = 16,
+};
+
+static const double earth_radius_m = GREAT_CIRCLE_EARTH_RADIUS_M;
+static const double rad_per_deg = GREAT_CIRCLE_RAD_PER_DEG;
+static const uint64_t empty_key = UINT64_MAX; /* no real key has all bits set */
+
+/* One cell of one level: positions[start .. start + count) are its fences. */
+struct fence_cell {
+    uint64_t key;
+    uint32_t start;
+    uint32_t count;
+};
+
+struct fence_index {
+    struct fence *fences;
+    struct fence_cell *cells; /* cell_mask + 1 slots, a power of two */
+    uint64_t cell_mask;
+    unsigned cell_shift; /* 64 - log2(slots) */
+    uint32_t *positions;
+    uint32_t levels_in_use; /* bit L set when level L holds at least one fence */
+};
+
+/* ------------------------------------------------------------------ geometry */
+
+static uint32_t level_rows(int level)
+{
+    return UINT32_C(1) << (FINEST_ROWS_LOG2 - level);
+}
+
+static uint32_t level_columns(int level)
+{
+    return level_rows(level) * 2;
+}
+
+static double level_cell_side_deg(int level)
+{
+    return 180.0 / level_rows(level);
+}
+
+static double level_cells_per_degree(int level)
+{
+    return level_rows(level) / 180.0;
+}
+
+/* Row of a latitude, clamped so that lat = 90 falls in the top row (NaN gives 0). */
+static uint32_t row_of(int level, double lat)
+{
+    double row = floor((lat + 90.0) * level_cells_per_degree(level));
+    uint32_t rows = level_rows(level);
+    if (!(row >= 0))
+        return 0;
+    return row >= rows ? rows - 1 : (uint32_t)row;
+}
+
+/* Column counted from -180° without wrapping; lon must be within a few turns of 0. */
+static int64_t column_unwrapped(int level, double lon)
+{
+    return (int64_t)floor((lon + 180.0) * level_cells_per_degree(level));
+}
+
+/* Wraps a column into [0, columns): -180° and 180° land in the same column. */
+static uint32_t column_wrapped(int level, int64_t column)
+{
+    int64_t columns = level_columns(level);
+    int64_t wrapped = column % columns;
+    return (uint32_t)(wrapped < 0 ? wrapped + columns : wrapped);
+}
+
+static uint64_t cell_key(int level, uint32_t row, uint32_t column)
+{
+    return (uint64_t)level << 40 | (uint64_t)row << 20 | column;
+}
+
+/* ---------------------------------------------------------- fence placement */
+
+/* The latitude/longitude box around a fence's cap, in degrees. */
+struct fence_box {
+    double radius_deg;
+    double lat_lo, lat_hi;
+    double lon_lo, lon_hi;
+    bool all_lon; /* the cap reaches a pole: every longitude */
+};
+
+/* The cells of one level that a fence is listed in. */
+struct fence_cells {
+    int level;
+    uint32_t row_lo, row_hi;
+    int64_t column_lo, column_hi; /* unwrapped: may run past ±180°, never a full turn */
+};
+
+/* Widens an angle so that the box also holds points whose *computed* haversine
+ * distance is <= the radius although their true distance is a hair larger, and covers
+ * the rounding of the box arithmetic itself. Extra width only costs a few entries. */
+static double with_slack(double degrees)
+{
+    return degrees * (1 + 1e-7) + 1e-7;
+}
+
+/* Bounding box of a spherical cap. The exact half-width in longitude of a cap of
+ * angular radius r centred at latitude φ is asin(sin r / cos φ) (it is reached poleward
+ * of the centre, so r / cos φ would be too narrow). When the cap contains a pole it
+ * spans every longitude. Out-of-contract centres are clamped so nothing overflows. */
+static struct fence_box fence_box_of(const struct fence *fence)
+{
+    struct fence_box box = {0};
+    double lat = isfinite(fence->lat) ? fmax(-90.0, fmin(90.0, fence->lat)) : 0.0;
+    double lon = isfinite(fence->lon) ? remainder(fence->lon, 360.0) : 0.0;
+    box.radius_deg = with_slack(fence->radius_m / earth_radius_m / rad_per_deg);
+    box.lat_lo = lat - box.radius_deg;
+    box.lat_hi = lat + box.radius_deg;
+    /* Near sin r / cos φ = 1 asin is ill-conditioned; the box is then about half the
+     * globe's width anyway, so take all of it. */
+    double spread = sin(box.radius_deg * rad_per_deg) / cos(lat * rad_per_deg);
+    box.all_lon = fabs(lat) + box.radius_deg >= 90.0 || !(spread < 0.999999);
+    if (!box.all_lon) {
+        double half_width = with_slack(asin(spread) / rad_per_deg);
+        box.lon_lo = lon - half_width;
+        box.lon_hi = lon + half_width;
+    }
+    return box;
+}
+
+static struct fence_cells fence_cells_at(const struct fence_box *box, int level)
+{
+    struct fence_cells cells = {
+        .level = level,
+        .row_lo = row_of(level, box->lat_lo),
+        .row_hi = row_of(level, box->lat_hi),
+        .column_lo = 0,
+        .column_hi = (int64_t)level_columns(level) - 1,
+    };
+    if (!box->all_lon) {
+        int64_t lo = column_unwrapped(level, box->lon_lo);
+        int64_t hi = column_unwrapped(level, box->lon_hi);
+        /* A box wider than one turn would list a cell twice. */
+        if (hi - lo < cells.column_hi) {
+            cells.column_lo = lo;
+            cells.column_hi = hi;
+        }
+    }
+    return cells;
+}
+
+static size_t fence_cells_count(const struct fence_cells *cells)
+{
+    return (size_t)(cells->row_hi - cells->row_lo + 1) *
+           (size_t)(cells->column_hi - cells->column_lo + 1);
+}
+
+/* The finest level whose cell side is >= the radius, then coarser while the box would
+ * touch too many cells (caps near a pole). */
+static struct fence_cells fence_place(const struct fence *fence)
+{
+    struct fence_box box = fence_box_of(fence);
+    int level = 0;
+    while (level < TOP_LEVEL && level_cell_side_deg(level) < box.radius_deg)
+        level++;
+    struct fence_cells cells = fence_cells_at(&box, level);
+    while (level < TOP_LEVEL && fence_cells_count(&cells) > MAX_CELLS_PER_FENCE)
+        cells = fence_cells_at(&box, ++level);
+    return cells;
+}
+
+/* -------------------------------------------------------------------- build */
+
+/* One (cell, fence) pair, sorted by cell to lay out the CSR arrays. */
+struct cell_entry {
+    uint64_t key;
+    uint32_t position;
+};
+
+static int cell_entry_compare(const void *a, const void *b)
+{
+    const struct cell_entry *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->position > y->position) - (x->position < y->position);
+}
+
+/* Positions and entry offsets are uint32_t, as in the query API. */
+static void check_fits_uint32(size_t n)
+{
+    if (n > UINT32_MAX) {
+        fprintf(stderr, "geobid: fence index: %zu entries exceed the uint32 range\n", n);
+        abort();
+    }
+}
+
+static size_t fill_entries(struct cell_entry *entries, const struct fence_cells *cells,
+                           uint32_t position)
+{
+    size_t n = 0;
+    for (uint32_t row = cells->row_lo; row <= cells->row_hi; row++)
+        for (int64_t column = cells->column_lo; column <= cells->column_hi; column++) {
+            uint32_t wrapped = column_wrapped(cells->level, column);
+            entries[n++] = (struct cell_entry){cell_key(cells->level, row, wrapped), position};
+        }
+    return n;
+}
+
+/* Every (cell, fence) pair, sorted by cell key then position; sets *out_count and the
+ * index's level mask. */
+static struct cell_entry *collect_entries(struct fence_index *index, size_t count,
+                                          size_t *out_count)
+{
+    struct fence_cells *placed = xmalloc(count * sizeof(*placed));
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        placed[i] = fence_place(&index->fences[i]);
+        total += fence_cells_count(&placed[i]);
+        index->levels_in_use |= UINT32_C(1) << placed[i].level;
+    }
+    check_fits_uint32(total);
+    struct cell_entry *entries = xmalloc(total * sizeof(*entries));
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++)
+        n += fill_entries(entries + n, &placed[i], (uint32_t)i);
+    free(placed);
+    qsort(entries, total, sizeof(*entries), cell_entry_compare);
+    *out_count = total;
+    return entries;
+}
+
+/* Fibonacci hashing: the multiply spreads neighbouring cells over the top bits. */
+static uint64_t cell_slot(const struct fence_index *index, uint64_t key)
+{
+    return (key * UINT64_C(0x9E3779B97F4A7C15)) >> index->cell_shift;
+}
+
+static void insert_cell(struct fence_index *index, struct fence_cell cell)
+{
+    uint64_t slot = cell_slot(index, cell.key);
+    while (index->cells[slot].key != empty_key)
+        slot = (slot + 1) & index->cell_mask;
+    index->cells[slot] = cell;
+}
+
+static size_t count_distinct_keys(const struct cell_entry *entries, size_t n)
+{
+    size_t distinct = 0;
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || entries[i].key != entries[i - 1].key;
+    return distinct;
+}
+
+/* Lays sorted entries out as a hash table of cells (load <= 1/2) over positions[]. */
+static void build_cells(struct fence_index *index, const struct cell_entry *entries,
+                        size_t n)
+{
+    size_t slots = 2;
+    index->cell_shift = 63;
+    for (size_t wanted = 2 * count_distinct_keys(entries, n); slots < wanted; slots *= 2)
+        index->cell_shift--;
+    index->cell_mask = slots - 1;
+    index->cells = xmalloc(slots * sizeof(*index->cells));
+    for (size_t i = 0; i < slots; i++)
+        index->cells[i] = (struct fence_cell){.key = empty_key};
+    index->positions = xmalloc(n * sizeof(*index->positions));
+    for (size_t start = 0, end; start < n; start = end) {
+        for (end = start; end < n && entries[end].key == entries[start].key; end++)
+            index->positions[end] = entries[end].position;
+        insert_cell(index, (struct fence_cell){entries[start].key, (uint32_t)start,
+                                               (uint32_t)(end - start)});
+    }
+}
+
+struct fence_index *fence_index_build(const struct fence *fences, size_t count)
+{
+    check_fits_uint32(count);
+    struct fence_index *index = xcalloc(1, sizeof(*index));
+    index->fences = xmalloc(count * sizeof(*index->fences));
+    if (count > 0)
+        memcpy(index->fences, fences, count * sizeof(*fences));
+    size_t n;
+    struct cell_entry *entries = collect_entries(index, count, &n);
+    build_cells(index, entries, n);
+    free(entries);
+    return index;
+}
+
+void fence_index_free(struct fence_index *index)
+{
+    if (index == NULL)
+        return;
+    free(index->fences);
+    free(index->cells);
+    free(index->positions);
+    free(index);
+}
+
+/* -------------------------------------------------------------------- query */
+
+/* The caller's hits array: the smallest `capacity` positions seen so far. While it is
+ * not full it is filled in order; after that it is a max-heap so that a smaller
+ * position can replace the largest kept one. */
+struct hit_list {
+    uint32_t *hits;
+    size_t capacity;
+    size_t total;
+};
+
+static void swap_positions(uint32_t *a, uint32_t *b)
+{
+    uint32_t t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(uint32_t *heap, size_t n, size_t i)
+{
+    for (size_t child; (child = 2 * i + 1) < n; i = child) {
+        if (child + 1 < n && heap[child + 1] > heap[child])
+            child++;
+        if (heap[i] >= heap[child])
+            return;
+        swap_positions(&heap[i], &heap[child]);
+    }
+}
+
+static void heapify(uint32_t *heap, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(heap, n, i);
+}
+
+/* In-place and allocation-free (glibc's qsort may malloc). Hits are few and come in
+ * sorted runs, one per level, so insertion sort is the usual path. */
+static void sort_positions(uint32_t *a, size_t n)
+{
+    if (n <= SMALL_SORT) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && a[j - 1] > a[j]; j--)
+                swap_positions(&a[j - 1], &a[j]);
+        return;
+    }
+    heapify(a, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        swap_positions(&a[0], &a[end]);
+        sift_down(a, end, 0);
+    }
+}
+
+static void hit_list_add(struct hit_list *list, uint32_t position)
+{
+    size_t seen = list->total++;
+    if (seen < list->capacity) {
+        list->hits[seen] = position;
+        return;
+    }
+    if (list->capacity == 0)
+        return;
+    if (seen == list->capacity)
+        heapify(list->hits, list->capacity);
+    if (position < list->hits[0]) {
+        list->hits[0] = position;
+        sift_down(list->hits, list->capacity, 0);
+    }
+}
+
+/* The point's cell at one level: its key and the slot where probing starts. */
+struct probe {
+    uint64_t key;
+    uint64_t slot;
+};
+
+static const struct fence_cell *find_cell(const struct fence_index *index,
+                                          struct probe probe)
+{
+    for (uint64_t slot = probe.slot;; slot = (slot + 1) & index->cell_mask) {
+        const struct fence_cell *cell = &index->cells[slot];
+        if (cell->key == probe.key)
+            return cell;
+        if (cell->key == empty_key)
+            return NULL;
+    }
+}
+
+/* lon_turn is the longitude in [-180, 180]. */
+static struct probe probe_of(const struct fence_index *index, int level, double lat,
+                             double lon_turn)
+{
+    uint32_t column = column_wrapped(level, column_unwrapped(level, lon_turn));
+    uint64_t key = cell_key(level, row_of(level, lat), column);
+    return (struct probe){key, cell_slot(index, key)};
+}
+
+static void check_cell(const struct fence_index *index, struct probe probe, double lat,
+                       double lon, struct hit_list *list)
+{
+    const struct fence_cell *cell = find_cell(index, probe);
+    if (cell == NULL)
+        return;
+    for (uint32_t i = cell->start; i < cell->start + cell->count; i++) {
+        uint32_t position = index->positions[i];
+        const struct fence *fence = &index->fences[position];
+        if (great_circle_m(lat, lon, fence->lat, fence->lon) <= fence->radius_m)
+            hit_list_add(list, position);
+    }
+}
+
+size_t fence_index_query(const struct fence_index *index, double lat, double lon,
+                         uint32_t *hits, size_t max_hits)
+{
+    /* A latitude outside [-90, 90] or a non-finite coordinate is not a place: no
+     * fence contains it. Longitudes beyond ±180° are taken modulo 360°, as the
+     * distance formula does. */
+    if (!(lat >= -90.0 && lat <= 90.0) || !isfinite(lon))
+        return 0;
+    /* Each level's slot is most likely a cache miss: compute them all and prefetch
+     * them first so that the misses overlap instead of queueing one after another
+     * (about 2.5x faster on random points over 100,000 fences). */
+    double lon_turn = remainder(lon, 360.0);
+    struct probe probes[LEVEL_COUNT];
+    int levels = 0;
+    for (int level = 0; level < LEVEL_COUNT; level++)
+        if (index->levels_in_use & UINT32_C(1) << level) {
+            probes[levels] = probe_of(index, level, lat, lon_turn);
+            __builtin_prefetch(&index->cells[probes[levels++].slot]);
+        }
+    struct hit_list list = {hits, max_hits, 0};
+    for (int i = 0; i < levels; i++)
+        check_cell(index, probes[i], lat, lon, &list);
+    sort_positions(hits, list.total < max_hits ? list.total : max_hits);
+    return list.total;
+}

@@ -1,0 +1,166 @@
+#include "geobid/json.h"
+
+#include <check.h>
+#include <string.h>
+
+static struct arena arena;
+
+static void setup(void)
+{
+    arena_init(&arena, 1024);
+}
+
+static void teardown(void)
+{
+    arena_free(&arena);
+}
+
+static int parse(struct json_doc *doc, const char *text, struct error *err)
+{
+    return json_parse(doc, text, strlen(text), &arena, err);
+}
+
+static const char *const valid_documents[] = {
+    "{}", "[]", " {\"a\" : [1, -2.5e3, true, false, null, \"x\"]} \n", "\"just a string\"",
+    "{\"a\":{\"b\":{\"c\":[[],[{}]]}}}", "[\"\\u00e9\\ud83d\\ude00\"]",
+};
+
+START_TEST(valid_documents_parse)
+{
+    struct json_doc doc;
+    struct error err;
+    ck_assert_msg(parse(&doc, valid_documents[_i], &err) == 0, "%s: %s", valid_documents[_i],
+                  err.message);
+}
+END_TEST
+
+static const char *const invalid_documents[] = {
+    "", "{", "{\"a\":}", "{\"a\"}", "{1:2}", "[01]", "[1.]", "[.5]", "[-]", "[1e]", "[tru]",
+    "[nulll]", "{} {}", "[1 2]", "[\"x\" \"y\"]", "{\"a\":{\"b\":1} \"c\":2}", "[{}{}]",
+    "{\"a\":1,}", "[1,]", "[1,,2]", "[,1]", "{,}", ":{}", ",[1]", "{\"a\"::1}", "[\"a\nb\"]", "[\"\\x\"]", "{\"a\":1} x", "[\"a\":1]", "{\"a\" \"b\"}", "[1,2",
+};
+
+START_TEST(invalid_documents_are_rejected)
+{
+    struct json_doc doc;
+    struct error err = {""};
+    ck_assert_msg(parse(&doc, invalid_documents[_i], &err) == -1, "accepted: %s",
+                  invalid_documents[_i]);
+    ck_assert_msg(strlen(err.message) > 0, "no message for %s", invalid_documents[_i]);
+}
+END_TEST
+
+START_TEST(navigation_skips_nested_values)
+{
+    struct json_doc doc;
+    struct error err;
+    ck_assert_int_eq(parse(&doc, "{\"skip\":{\"a\":[1,{\"b\":2}]},\"n\":42,\"s\":\"v\"}", &err), 0);
+    int64_t n = 0;
+    struct slice s = {0};
+    int members = 0;
+    JSON_FOR_EACH_MEMBER(&doc, 0, key, i)
+    {
+        members++;
+        if (json_key_is(&doc, key, "n"))
+            ck_assert_int_eq(json_get_int64(&doc, key + 1, &n), 0);
+        if (json_key_is(&doc, key, "s"))
+            ck_assert_int_eq(json_get_string(&doc, key + 1, &arena, &s), 0);
+    }
+    ck_assert_int_eq(members, 3);
+    ck_assert_int_eq(n, 42);
+    ck_assert(slice_eq_cstr(s, "v"));
+    ck_assert_int_eq(json_next(&doc, 0), doc.token_count);
+}
+END_TEST
+
+START_TEST(strings_are_unescaped_only_when_needed)
+{
+    struct json_doc doc;
+    struct error err;
+    const char *text = "[\"plain\",\"a\\\"b\\\\c\\/d\\n\",\"\\u00e9\\ud83d\\ude00\",\"\\ud800\"]";
+    ck_assert_int_eq(parse(&doc, text, &err), 0);
+    struct slice s;
+    ck_assert_int_eq(json_get_string(&doc, 1, &arena, &s), 0);
+    ck_assert_ptr_eq(s.ptr, text + 2); /* no copy */
+    ck_assert_int_eq(json_get_string(&doc, 2, &arena, &s), 0);
+    ck_assert(slice_eq_cstr(s, "a\"b\\c/d\n"));
+    ck_assert_int_eq(json_get_string(&doc, 3, &arena, &s), 0);
+    ck_assert(slice_eq_cstr(s, "\xc3\xa9\xf0\x9f\x98\x80"));
+    ck_assert_int_eq(json_get_string(&doc, 4, &arena, &s), -1); /* lone surrogate */
+}
+END_TEST
+
+START_TEST(numbers_and_flags_convert_strictly)
+{
+    struct json_doc doc;
+    struct error err;
+    ck_assert_int_eq(parse(&doc, "[7, -3, 1.5, 1e2, 9223372036854775807, 9223372036854775808,"
+                                 " true, 0, 2, \"1\"]", &err), 0);
+    int64_t i;
+    double d;
+    bool b;
+    ck_assert_int_eq(json_get_int64(&doc, 1, &i), 0);
+    ck_assert_int_eq(i, 7);
+    ck_assert_int_eq(json_get_int64(&doc, 2, &i), 0);
+    ck_assert_int_eq(i, -3);
+    ck_assert_int_eq(json_get_int64(&doc, 3, &i), -1);
+    ck_assert_int_eq(json_get_double(&doc, 3, &d), 0);
+    ck_assert_double_eq(d, 1.5);
+    ck_assert_int_eq(json_get_double(&doc, 4, &d), 0);
+    ck_assert_double_eq(d, 100.0);
+    ck_assert_int_eq(json_get_int64(&doc, 5, &i), 0);
+    ck_assert_int_eq(i, INT64_MAX);
+    ck_assert_int_eq(json_get_int64(&doc, 6, &i), -1);
+    ck_assert_int_eq(json_get_bool(&doc, 7, &b), 0);
+    ck_assert(b);
+    ck_assert_int_eq(json_get_bool(&doc, 8, &b), 0);
+    ck_assert(!b);
+    ck_assert_int_eq(json_get_bool(&doc, 9, &b), -1);
+    ck_assert_int_eq(json_get_int64(&doc, 10, &i), -1);
+}
+END_TEST
+
+START_TEST(many_tokens_grow_the_token_array)
+{
+    char text[20000] = "[";
+    for (int i = 0; i < 3000; i++)
+        strcat(text, i ? ",1" : "1");
+    strcat(text, "]");
+    struct json_doc doc;
+    struct error err;
+    ck_assert_int_eq(parse(&doc, text, &err), 0);
+    ck_assert_int_eq(doc.token_count, 3001);
+    struct slice_list list;
+    ck_assert_int_eq(json_get_string_list(&doc, 0, &arena, &list), -1);
+}
+END_TEST
+
+START_TEST(nesting_is_bounded)
+{
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    struct json_doc doc;
+    struct error err;
+    ck_assert_int_eq(json_parse(&doc, deep, sizeof(deep), &arena, &err), -1);
+    ck_assert_int_eq(json_parse(&doc, deep + 40, 120, &arena, &err), 0); /* depth 60 */
+}
+END_TEST
+
+Suite *json_suite(void)
+{
+    Suite *suite = suite_create("json");
+    TCase *tc = tcase_create("reader");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, valid_documents_parse, 0,
+                        (int)(sizeof(valid_documents) / sizeof(valid_documents[0])));
+    tcase_add_loop_test(tc, invalid_documents_are_rejected, 0,
+                        (int)(sizeof(invalid_documents) / sizeof(invalid_documents[0])));
+    tcase_add_test(tc, navigation_skips_nested_values);
+    tcase_add_test(tc, strings_are_unescaped_only_when_needed);
+    tcase_add_test(tc, numbers_and_flags_convert_strictly);
+    tcase_add_test(tc, many_tokens_grow_the_token_array);
+    tcase_add_test(tc, nesting_is_bounded);
+    suite_add_tcase(suite, tc);
+    return suite;
+}
