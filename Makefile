@@ -7,6 +7,7 @@
 # Variants: make SANITIZE=address,undefined BUILD=build/asan ...
 
 CC       ?= cc
+MAKEFLAGS += --no-print-directory
 BUILD    ?= build
 SANITIZE ?=
 PKGS     := libevent libevent_pthreads libmaxminddb zlib libprotobuf-c
@@ -24,6 +25,15 @@ endif
 
 LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# protobuf-c code is generated at build time from proto/*.proto, never committed
+PROTO_SRC := $(wildcard proto/*.proto)
+PROTO_GEN := $(PROTO_SRC:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
+LIB_OBJ   += $(PROTO_GEN:%.c=%.o)
+CFLAGS    += -I$(BUILD)/gen
+# the load generator: loadtest/main.c plus its modules
+LOAD_SRC  := $(filter-out loadtest/main.c,$(wildcard loadtest/*.c))
+LOAD_OBJ  := $(LOAD_SRC:%.c=$(BUILD)/%.o)
+PROGRAMS  := $(BUILD)/geobid $(if $(wildcard loadtest/main.c),$(BUILD)/geobid-load)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 SUITES    := $(patsubst tests/test_%.c,%,$(filter-out tests/test_main.c tests/test_support.c,$(TEST_SRC)))
@@ -31,16 +41,29 @@ FIXTURES  := $(BUILD)/fixtures/geoip2-city.mmdb $(BUILD)/fixtures/dbip-city.mmdb
 GEOIP_DIR := data/geoip
 
 .PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench deps clean
-all: $(BUILD)/geobid
+all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+# every object may include a generated header: generate them first
+$(LIB_OBJ) $(LOAD_OBJ) $(BUILD)/src/main.o $(BUILD)/loadtest/main.o $(TEST_OBJ): | $(PROTO_GEN)
+
 $(BUILD)/libgeobid.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+$(BUILD)/libgeobid-load.a: $(LOAD_OBJ)
+	$(AR) rcs $@ $^
+
 $(BUILD)/geobid: $(BUILD)/src/main.o $(BUILD)/libgeobid.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/geobid-load: $(BUILD)/loadtest/main.o $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests ---------------------------------------------------------------
@@ -54,16 +77,16 @@ $(BUILD)/tests/test_main.o: $(BUILD)/tests/suites.inc
 $(BUILD)/tests/test_main.o: CFLAGS += -I$(BUILD)/tests
 $(BUILD)/tests/%.o: CFLAGS += $(shell pkg-config --cflags check)
 
-$(BUILD)/run-tests: $(TEST_OBJ) $(BUILD)/libgeobid.a
+$(BUILD)/run-tests: $(TEST_OBJ) $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
 	$(CC) $(LDFLAGS) $^ $(shell pkg-config --libs check) $(LDLIBS) -o $@
 
 $(BUILD)/fixtures/%.mmdb: tests/fixtures/make-mmdb.pl
 	@mkdir -p $(dir $@)
 	perl tests/fixtures/make-mmdb.pl $* $@
 
-unit-tests: $(BUILD)/geobid $(BUILD)/run-tests $(FIXTURES) $(BUILD)/fuzz-replay
-	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
+unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(BUILD)/fuzz-replay
 	$(BUILD)/fuzz-replay fuzz/corpus/openrtb_json/*
+	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
 
 check-asan:
 	$(MAKE) BUILD=build/asan SANITIZE=address,undefined OPT='-O1 -g' unit-tests

@@ -94,7 +94,7 @@ static char *generate_campaigns(size_t *len)
     for (int c = 0; c < campaign_count; c++) {
         const int *size = sizes[next_random() % 5];
         append(&text, len, &cap, "%s{\"id\":\"c%d\",\"bid_cpm\":%d.%02d,\"currency\":\"EUR\","
-               "\"geo\":{\"radius\":[", c ? "," : "", c, (int)(next_random() % 5),
+               "\"geo\":{\"radius\":[", c ? "," : "", c, 1 + (int)(next_random() % 4),
                (int)(next_random() % 100));
         for (int f = 0; f < fences_per_campaign; f++) {
             double lat, lon;

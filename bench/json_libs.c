@@ -23,8 +23,9 @@
  *
  * Method: every variant is first run once and its extracted values are printed to a
  * canonical string; all must be identical or the program aborts. Then R rounds (default
- * 9) of N parses (default 200000) per variant, interleaved A B C ... A B C ..., so
- * machine noise hits every variant alike. Reported: median ns/request, min, max, ratio of
+ * 9) of N parses (default 200000) per variant, interleaved A B C ... A B C ... (in slices
+ * of N/20 within a round), so machine noise hits every variant alike. Times are thread
+ * CPU time (wall time shown beside). Reported: median ns/request, min, max, ratio of
  * medians against the fastest full decoder of the same run, and the "paired" ratio: per
  * round against that decoder's time in the same round, median over rounds.
  *
@@ -1660,7 +1661,9 @@ struct variant {
     int (*accepts)(const char *text, size_t len);
     bool extracts;                 /* false: reference only, not a full decoder */
     /* filled in */
-    double ns[64];
+    double ns[64];                 /* per round: CPU ns per request */
+    double wall[64];               /* per round: wall ns per request */
+    double wall_median;
     double median, min, max;
     double paired;                 /* median over rounds of ns / fastest's ns that round */
     long allocs, alloc_bytes;      /* from mtrace, per request; -1 unknown */
@@ -1690,20 +1693,27 @@ enum { variant_count = sizeof(variants) / sizeof(variants[0]) };
 
 static volatile uint64_t sink;
 
-static double now_ns(void)
+static int cmp_double(const void *a, const void *b);
+
+/* Thread CPU time is the primary clock: on a shared 2-core machine a round is often
+ * descheduled for a while, which wall time charges to whichever variant was running.
+ * Wall time is kept too and shown beside it. */
+static double clock_ns(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-static double time_round(struct variant *v, const char *text, size_t len, long n)
+static double time_round(struct variant *v, const char *text, size_t len, long n,
+                         double *wall_ns)
 {
     struct fields f;
     uint64_t sum = 0;
     if (v->setup != NULL)
         v->setup();
-    double start = now_ns();
+    double wall_start = clock_ns(CLOCK_MONOTONIC);
+    double cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     for (long i = 0; i < n; i++) {
         fields_init(&f);
         if (v->run(text, len, &f, NULL, 0) != 0) {
@@ -1712,10 +1722,21 @@ static double time_round(struct variant *v, const char *text, size_t len, long n
         }
         sum += checksum(&f);
     }
-    double elapsed = now_ns() - start;
+    double cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+    double wall = clock_ns(CLOCK_MONOTONIC) - wall_start;
     sink += sum;
     cjson_use_malloc();
-    return elapsed / (double)n;
+    if (wall_ns != NULL)
+        *wall_ns = wall / (double)n;
+    return cpu / (double)n;
+}
+
+static double median_of(const double *values, int count)
+{
+    double sorted[64];
+    memcpy(sorted, values, sizeof(double) * (size_t)count);
+    qsort(sorted, (size_t)count, sizeof(double), cmp_double);
+    return count % 2 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -2030,45 +2051,60 @@ int main(int argc, char **argv)
         selected[i] = only == NULL || strcmp(only, variants[i].name) == 0;
     for (int i = 0; i < variant_count; i++)
         if (selected[i])
-            time_round(&variants[i], text, len, n / 10 + 1);
+            time_round(&variants[i], text, len, n / 10 + 1, NULL);
+    /* Each round runs every variant N times, interleaved in slices of N/20: A B C ... A B
+     * C ..., so a noisy second hits all variants of the round, not one of them. */
+    enum { slices = 20 };
     for (int r = 0; r < runs; r++) {
         for (int i = 0; i < variant_count; i++)
-            if (selected[i])
-                variants[i].ns[r] = time_round(&variants[i], text, len, n);
+            variants[i].ns[r] = variants[i].wall[r] = 0;
+        for (int sl = 0; sl < slices; sl++) {
+            long chunk = n / slices + (sl < n % slices);
+            for (int i = 0; i < variant_count; i++) {
+                if (!selected[i] || chunk == 0)
+                    continue;
+                double wall;
+                variants[i].ns[r] += time_round(&variants[i], text, len, chunk, &wall) * (double)chunk;
+                variants[i].wall[r] += wall * (double)chunk;
+            }
+        }
+        for (int i = 0; i < variant_count; i++) {
+            variants[i].ns[r] /= (double)n;
+            variants[i].wall[r] /= (double)n;
+        }
         fprintf(stderr, "round %d/%d done\n", r + 1, runs);
     }
     double fastest = INFINITY;
     int best = 0;
     for (int i = 0; i < variant_count; i++) {
         struct variant *v = &variants[i];
-        double sorted[64];
-        memcpy(sorted, v->ns, sizeof(double) * (size_t)runs);
-        qsort(sorted, (size_t)runs, sizeof(double), cmp_double);
-        v->min = sorted[0];
-        v->max = sorted[runs - 1];
-        v->median = runs % 2 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        v->median = median_of(v->ns, runs);
+        v->wall_median = median_of(v->wall, runs);
+        v->min = v->max = v->ns[0];
+        for (int r = 1; r < runs; r++) {
+            v->min = fmin(v->min, v->ns[r]);
+            v->max = fmax(v->max, v->ns[r]);
+        }
         if (selected[i] && v->extracts && v->median < fastest) {
             fastest = v->median;
             best = i;
         }
     }
-    /* Paired ratio: per round, against the fastest variant's time in that same round
-     * (measured seconds apart), then the median over rounds — steadier on a noisy host. */
+    /* Paired ratio: per round against the fastest decoder's time in that same round, then
+     * the median over rounds. */
     for (int i = 0; i < variant_count; i++) {
         double ratios[64];
         for (int r = 0; r < runs; r++)
             ratios[r] = variants[i].ns[r] / variants[best].ns[r];
-        qsort(ratios, (size_t)runs, sizeof(double), cmp_double);
-        variants[i].paired = runs % 2 ? ratios[runs / 2]
-                                      : (ratios[runs / 2 - 1] + ratios[runs / 2]) / 2;
+        variants[i].paired = median_of(ratios, runs);
     }
     if (isinf(fastest))
         fastest = 1.0; /* --only a reference row: the ratio column is meaningless */
 
-    printf("\n%d interleaved rounds x %ld requests each; ns per request (parse + extract + free)\n",
+    printf("\n%d interleaved rounds x %ld requests; CPU ns per request (parse + extract + free)\n",
            runs, n);
-    printf("%-18s %8s %8s %8s %7s %7s %7s %9s %8s\n", "variant", "median", "min", "max", "ratio",
-           "paired", "allocs", "bytes", "arena B");
+    printf("%-18s %7s %7s %7s %7s %7s %7s %7s %7s\n", "variant", "median", "min", "max",
+           "ratio", "paired", "wall", "allocs", "bytes");
     for (int i = 0; i < variant_count; i++) {
         const struct variant *v = &variants[i];
         if (!selected[i])
@@ -2078,14 +2114,14 @@ int main(int argc, char **argv)
             snprintf(allocs, sizeof(allocs), "%ld", v->allocs);
             snprintf(bytes, sizeof(bytes), "%ld", v->alloc_bytes);
         }
-        printf("%-18s %8.0f %8.0f %8.0f %6.2fx %6.2fx %7s %9s %8zu%s\n", v->name, v->median,
-               v->min, v->max, v->median / fastest, v->paired, allocs, bytes, v->arena_bytes,
-               v->extracts ? "" : "  (reference: parse only)");
+        printf("%-18s %7.0f %7.0f %7.0f %6.2fx %6.2fx %7.0f %7s %7s  arena %zu B%s\n", v->name,
+               v->median, v->min, v->max, v->median / fastest, v->paired, v->wall_median, allocs,
+               bytes, v->arena_bytes, v->extracts ? "" : "  (reference: parse only)");
     }
-    printf("ratio = median / median of the fastest full decoder (%s) in this run; paired = median\n"
-           "over rounds of (ns / that decoder's ns in the same round); allocs/bytes = "
-           "malloc+calloc+realloc calls and bytes requested per request after warm-up (mtrace);\n"
-           "arena B = bytes carved from the per-request arena (reused, no malloc after warm-up)\n",
+    printf("ratio = median / median of the fastest full decoder (%s); paired = median over\n"
+           "rounds of ns / its ns in the same round; wall = median wall-clock ns; allocs, bytes =\n"
+           "malloc+calloc+realloc calls and bytes requested by one warmed-up request (mtrace);\n"
+           "arena = bytes carved from the per-request arena (reused: no malloc after warm-up)\n",
            variants[best].name);
 
     print_hook_counts(text, len);

@@ -1,6 +1,5 @@
 #include "geobid/bidder.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum { max_fence_hits = 256 };
@@ -31,30 +30,44 @@ static void add_fence_candidates(const struct snapshot *snapshot,
     }
 }
 
-static void add_candidates(const struct campaign_ids *from, struct campaign_ids *out)
+/* Merges two ascending id lists into out (room for both), dropping duplicates. */
+static void merge_unique(const struct campaign_ids *a, const struct campaign_ids *b,
+                         struct campaign_ids *out)
 {
-    memcpy(out->ids + out->count, from->ids, from->count * sizeof(uint32_t));
-    out->count += from->count;
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->count || j < b->count) {
+        uint32_t next = j == b->count || (i < a->count && a->ids[i] <= b->ids[j]) ? a->ids[i++]
+                                                                                  : b->ids[j++];
+        if (n == 0 || out->ids[n - 1] != next)
+            out->ids[n++] = next;
+    }
+    out->count = n;
 }
 
-/* Returns every campaign whose geo index entry the location reaches: fences whose
- * radius contains the point with a good enough accuracy, the location's country
- * bucket, and the campaigns without geo restriction. Exact checks come later. */
+/* Returns, ascending and without duplicates, every campaign whose geo index entry the
+ * location reaches: fences whose radius contains the point with a good enough
+ * accuracy, the location's country bucket, and the campaigns without geo restriction.
+ * All three lists are ascending already (fences are laid out in campaign order), so a
+ * merge replaces a sort. Exact checks come later. */
 static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
                                               const struct location *location,
                                               struct arena *arena)
 {
+    static const struct campaign_ids none = {NULL, 0};
     const struct campaign_ids *by_country =
         location->country[0] ? snapshot_country_bucket(snapshot, location->country) : NULL;
-    size_t capacity = max_fence_hits + snapshot->everywhere.count +
-                      (by_country != NULL ? by_country->count : 0);
-    struct campaign_ids candidates = {arena_alloc(arena, capacity * sizeof(uint32_t)), 0};
+    if (by_country == NULL)
+        by_country = &none;
+    struct campaign_ids fenced = {arena_alloc(arena, max_fence_hits * sizeof(uint32_t)), 0};
     if (location->has_point && snapshot->fence_count > 0)
-        add_fence_candidates(snapshot, location, &candidates);
-    if (by_country != NULL)
-        add_candidates(by_country, &candidates);
-    add_candidates(&snapshot->everywhere, &candidates);
-    return candidates;
+        add_fence_candidates(snapshot, location, &fenced);
+    size_t local_count = fenced.count + by_country->count;
+    struct campaign_ids local = {arena_alloc(arena, local_count * sizeof(uint32_t)), 0};
+    merge_unique(&fenced, by_country, &local);
+    struct campaign_ids all = {
+        arena_alloc(arena, (local.count + snapshot->everywhere.count) * sizeof(uint32_t)), 0};
+    merge_unique(&local, &snapshot->everywhere, &all);
+    return all;
 }
 
 /* ---- exact campaign checks ----------------------------------------------- */
@@ -180,22 +193,13 @@ static struct bid best_bid_for_imp(const struct bidder *bidder,
     return best;
 }
 
-static int compare_ids(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Keeps the candidates that pass every exact check, in file order (so that ties go to
- * the campaign listed first) and without duplicates. */
+ * the campaign listed first). */
 static void filter_candidates(const struct bidder *bidder, const struct bid_request *request,
                               const struct location *location, struct campaign_ids *ids)
 {
-    qsort(ids->ids, ids->count, sizeof(uint32_t), compare_ids);
     size_t kept = 0;
     for (size_t i = 0; i < ids->count; i++) {
-        if (kept > 0 && ids->ids[kept - 1] == ids->ids[i])
-            continue;
         const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[ids->ids[i]];
         if (geo_matches(&campaign->geo, location) &&
             device_matches(campaign, &request->device))

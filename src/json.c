@@ -1,5 +1,6 @@
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS /* must match json.h */
 #include <jsmn.h>
 
 #include "geobid/json.h"
@@ -59,8 +60,7 @@ static bool is_valid_primitive(struct slice raw)
 /* jsmn tokenizes but checks little: it accepts missing or doubled separators, bare
  * words, keys without values and raw control characters in strings. The validator
  * walks the tokens once, in order, and checks the bytes between them, so geobid only
- * ever sees well-formed JSON. Nesting is bounded to keep the walk's recursion small. */
-enum { json_max_depth = 64 };
+ * ever sees well-formed JSON. */
 
 struct validator {
     const struct json_doc *doc;
@@ -113,7 +113,7 @@ static bool separated(struct validator *v, int position, char separator)
     return false;
 }
 
-static bool validate_value(struct validator *v, int depth);
+static bool validate_value(struct validator *v);
 
 static bool validate_key(struct validator *v, int position, int member)
 {
@@ -129,7 +129,7 @@ static bool validate_key(struct validator *v, int position, int member)
     return separated(v, outer_end(key), ':');
 }
 
-static bool validate_container(struct validator *v, const jsmntok_t *tok, int depth)
+static bool validate_container(struct validator *v, const jsmntok_t *tok)
 {
     bool object = tok->type == JSMN_OBJECT;
     int position = tok->start + 1;
@@ -137,7 +137,7 @@ static bool validate_container(struct validator *v, const jsmntok_t *tok, int de
         if (object ? !validate_key(v, position, n) : !separated(v, position, n ? ',' : 0))
             return false;
         const jsmntok_t *value = &v->doc->tokens[v->next];
-        if (!validate_value(v, depth + 1))
+        if (!validate_value(v))
             return false;
         position = outer_end(value);
     }
@@ -148,13 +148,11 @@ static bool validate_container(struct validator *v, const jsmntok_t *tok, int de
 }
 
 /* Validates the value at v->next and everything inside it; advances v->next past it. */
-static bool validate_value(struct validator *v, int depth)
+static bool validate_value(struct validator *v)
 {
     int index = v->next++;
     const jsmntok_t *tok = &v->doc->tokens[index];
     v->error_at = tok->start;
-    if (depth > json_max_depth)
-        return false;
     switch (tok->type) {
     case JSMN_PRIMITIVE:
         return is_valid_primitive(json_raw(v->doc, index));
@@ -162,7 +160,7 @@ static bool validate_value(struct validator *v, int depth)
         return tok->size == 0 && !has_control_characters(json_raw(v->doc, index));
     case JSMN_OBJECT:
     case JSMN_ARRAY:
-        return validate_container(v, tok, depth);
+        return validate_container(v, tok);
     default:
         return false;
     }
@@ -171,14 +169,74 @@ static bool validate_value(struct validator *v, int depth)
 static int json_validate(const struct json_doc *doc, struct error *err)
 {
     struct validator v = {doc, 0, 0};
-    if (separated(&v, 0, 0) && validate_value(&v, 1) && v.next == doc->token_count)
+    if (separated(&v, 0, 0) && validate_value(&v) && v.next == doc->token_count)
         return 0;
     return error_format(err, "malformed JSON at byte %d", v.error_at);
+}
+
+/* Nesting is bounded before jsmn runs: jsmn closes a container by walking up through
+ * the containers already closed, so deep nesting costs it quadratic time (a 64 KiB
+ * body of brackets took a third of a second), and the validator recurses per level. */
+enum { json_max_depth = 64 };
+
+/* Number of bytes of word equal to byte (exact SWAR zero-byte test). */
+static unsigned count_byte_in_word(uint64_t word, unsigned char byte)
+{
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
+    uint64_t x = word ^ (0x0101010101010101ull * byte); /* zero where equal */
+    uint64_t nonzero = ((x & low7) + low7) | x;         /* high bit set where x != 0 */
+    return (unsigned)__builtin_popcountll(~nonzero & ~low7);
+}
+
+/* Counts '[' and '{' bytes, a bound on the nesting depth, eight bytes at a time; the
+ * exact scan below then only runs on unusual input. */
+static size_t count_open_brackets(const char *text, size_t len)
+{
+    size_t count = 0, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word;
+        memcpy(&word, text + i, 8);
+        /* '[' (0x5B) and '{' (0x7B) differ only in bit 0x20, and no other byte with that
+         * bit set becomes 0x7B, so one comparison finds both */
+        count += count_byte_in_word(word | 0x2020202020202020ull, '{');
+    }
+    for (; i < len; i++)
+        count += (text[i] == '[') + (text[i] == '{');
+    return count;
+}
+
+/* Returns the offset where nesting first exceeds json_max_depth, or -1. Strings are
+ * skipped so brackets inside them do not count. */
+static long nesting_overflow_at(const char *text, size_t len)
+{
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        switch (text[i]) {
+        case '"':
+            for (i++; i < len && text[i] != '"'; i++)
+                i += text[i] == '\\';
+            break;
+        case '[':
+        case '{':
+            if (++depth > json_max_depth)
+                return (long)i;
+            break;
+        case ']':
+        case '}':
+            depth--;
+            break;
+        }
+    }
+    return -1;
 }
 
 int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena *arena,
                struct error *err)
 {
+    long too_deep = count_open_brackets(text, len) > json_max_depth ? nesting_overflow_at(text, len) : -1;
+    if (too_deep >= 0)
+        return error_format(err, "JSON nested deeper than %d levels at byte %ld", json_max_depth,
+                            too_deep);
     unsigned int capacity = 256;
     jsmn_parser parser;
     int count;

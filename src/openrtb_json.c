@@ -134,23 +134,15 @@ static int read_double(const struct decoder *d, const struct path *path, int val
     return 0;
 }
 
-/* Largest floor accepted, in currency units: far above any real CPM, and far below
- * INT64_MAX micros so the conversion cannot overflow. */
-static const double max_bidfloor = 1e12;
-
-/* Reads a CPM amount (a JSON number) as integer micros, rounded to the nearest. */
+/* Reads a CPM amount (a JSON number) as integer micros (see bid_request_floor_micros). */
 static int read_micros(const struct decoder *d, const struct path *path, int value,
                        void *field)
 {
     double amount;
     if (read_double(d, path, value, &amount) != 0)
         return -1;
-    if (amount < 0)
-        return path_error(d, path, "must not be negative");
-    if (amount > max_bidfloor)
-        return path_error(d, path, "out of range");
-    *(int64_t *)field = llround(amount * 1e6);
-    return 0;
+    const char *refused = bid_request_floor_micros(amount, field);
+    return refused != NULL ? path_error(d, path, refused) : 0;
 }
 
 /* ---- objects and arrays ------------------------------------------------ */
@@ -266,9 +258,8 @@ static const struct member geo_members[] = {
     WHOLE("utcoffset", read_utcoffset),
 };
 
-/* Decodes device.geo or user.geo. A point is kept only when lat and lon are both sent
- * and in range; anything else leaves has_point false and lat = lon = 0 (exchanges do
- * send garbage, and a bid can still be decided on the IP). */
+/* Decodes device.geo or user.geo; the point follows openrtb_geo_set_point(), with NAN
+ * standing for a coordinate that was not sent. */
 static int decode_geo(const struct decoder *d, const struct path *path, int value,
                       void *field)
 {
@@ -277,9 +268,7 @@ static int decode_geo(const struct decoder *d, const struct path *path, int valu
     if (decode_members(d, path, value, MEMBERS_OF(geo_members), geo) != 0)
         return -1;
     geo->present = true;
-    geo->has_point = geo->lat >= -90 && geo->lat <= 90 && geo->lon >= -180 && geo->lon <= 180;
-    if (!geo->has_point)
-        geo->lat = geo->lon = 0;
+    openrtb_geo_set_point(geo, geo->lat, geo->lon);
     return 0;
 }
 
@@ -677,27 +666,12 @@ static void encode_string_list_member(struct outbuf *out, const char *key,
     outbuf_append(out, "]", 1);
 }
 
-/* The bid id "<impid>-<campaign id>": unique in a response, since a response holds at
- * most one bid per imp and imp ids are unique in a request. Built in out's arena. */
-static struct slice bid_id(const struct bid *bid, struct arena *arena)
-{
-    struct slice imp_id = bid->imp->id, campaign_id = bid->campaign->id;
-    size_t len = imp_id.len + 1 + campaign_id.len;
-    char *id = arena_alloc(arena, len);
-    if (imp_id.len > 0)
-        memcpy(id, imp_id.ptr, imp_id.len);
-    id[imp_id.len] = '-';
-    if (campaign_id.len > 0)
-        memcpy(id + imp_id.len + 1, campaign_id.ptr, campaign_id.len);
-    return (struct slice){id, len};
-}
-
 static void encode_bid(const struct bid *bid, struct outbuf *out)
 {
     const struct creative *creative = bid->creative;
     outbuf_append(out, "{", 1);
     encode_key(out, "id", true);
-    outbuf_append_json_string(out, bid_id(bid, out->arena));
+    outbuf_append_json_string(out, bid_response_bid_id(bid, out->arena));
     encode_string_member(out, "impid", bid->imp->id);
     encode_key(out, "price", false);
     outbuf_append_micros(out, bid->price_micros);
@@ -735,7 +709,6 @@ void openrtb_json_encode(const struct bid_response *response, struct outbuf *out
 }
 
 const struct openrtb_codec openrtb_json_codec = {
-    .content_type = "application/json",
     .decode = openrtb_json_decode,
     .encode = openrtb_json_encode,
 };

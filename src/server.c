@@ -4,6 +4,7 @@
 #include "geobid/arena.h"
 #include "geobid/gzip.h"
 #include "geobid/openrtb_json.h"
+#include "geobid/openrtb_pb.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -143,15 +144,31 @@ static void handle_healthz(struct evhttp_request *req)
 
 /* ---- the bid endpoint ----------------------------------------------------- */
 
-/* Returns the codec for a Content-Type (parameters such as charset ignored; absent
- * means JSON, as exchanges that omit it send JSON), or NULL when unsupported. */
-static const struct openrtb_codec *codec_for(const char *content_type)
+/* The request media types the bid endpoint accepts; a response is sent in the media
+ * type of its request. */
+struct media_type {
+    const char *name;
+    const struct openrtb_codec *codec;
+};
+
+static const struct media_type media_types[] = {
+    {"application/json", &openrtb_json_codec},
+    {"application/x-protobuf", &openrtb_pb_codec},
+    {"application/protobuf", &openrtb_pb_codec},
+    {"application/octet-stream", &openrtb_pb_codec},
+};
+
+/* Returns the media type of a Content-Type header (parameters such as charset ignored;
+ * absent means JSON, as exchanges that omit it send JSON), or NULL when unsupported. */
+static const struct media_type *media_type_of(const char *content_type)
 {
     if (content_type == NULL)
-        return &openrtb_json_codec;
+        return &media_types[0];
     size_t len = strcspn(content_type, "; \t");
-    if (len == strlen("application/json") && strncasecmp(content_type, "application/json", len) == 0)
-        return &openrtb_json_codec;
+    for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]); i++)
+        if (strlen(media_types[i].name) == len &&
+            strncasecmp(content_type, media_types[i].name, len) == 0)
+            return &media_types[i];
     return NULL;
 }
 
@@ -187,10 +204,10 @@ static int read_body(struct worker *worker, struct evhttp_request *req, struct s
 }
 
 static void send_bid(struct worker *worker, struct evhttp_request *req,
-                     const struct openrtb_codec *codec, const struct outbuf *body)
+                     const struct media_type *type, const struct outbuf *body)
 {
     struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(headers, "Content-Type", codec->content_type);
+    evhttp_add_header(headers, "Content-Type", type->name);
     evbuffer_add(worker->reply, body->data, body->len);
     evhttp_send_reply(req, 200, "OK", worker->reply);
 }
@@ -203,8 +220,8 @@ static void handle_bid(struct worker *worker, struct evhttp_request *req)
         return;
     }
     struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
-    const struct openrtb_codec *codec = codec_for(evhttp_find_header(headers, "Content-Type"));
-    if (codec == NULL) {
+    const struct media_type *type = media_type_of(evhttp_find_header(headers, "Content-Type"));
+    if (type == NULL) {
         send_json_error(req, 415, "Unsupported Media Type", "unsupported Content-Type");
         return;
     }
@@ -214,10 +231,10 @@ static void handle_bid(struct worker *worker, struct evhttp_request *req)
     evhttp_add_header(evhttp_request_get_output_headers(req), "x-openrtb-version", openrtb_version);
     struct outbuf response;
     struct error err;
-    switch (bidder_handle(worker->server->bidder, codec, body.ptr, body.len, &worker->arena,
-                          &response, &err)) {
+    switch (bidder_handle(worker->server->bidder, type->codec, body.ptr, body.len,
+                          &worker->arena, &response, &err)) {
     case BID_OUTCOME_BID:
-        send_bid(worker, req, codec, &response);
+        send_bid(worker, req, type, &response);
         break;
     case BID_OUTCOME_NO_BID:
         send_status(req, 204, "No Content");

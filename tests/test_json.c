@@ -144,6 +144,12 @@ START_TEST(nesting_is_bounded)
     struct error err;
     ck_assert_int_eq(json_parse(&doc, deep, sizeof(deep), &arena, &err), -1);
     ck_assert_int_eq(json_parse(&doc, deep + 40, 120, &arena, &err), 0); /* depth 60 */
+    /* many brackets but shallow, and brackets inside strings, are fine */
+    char wide[400] = "[";
+    for (int i = 0; i < 90; i++)
+        strcat(wide, i ? ",[]" : "[]");
+    strcat(wide, ",\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]");
+    ck_assert_int_eq(json_parse(&doc, wide, strlen(wide), &arena, &err), 0);
 }
 END_TEST
 

@@ -10,6 +10,7 @@
 #ifndef GEOBID_BID_REQUEST_H
 #define GEOBID_BID_REQUEST_H
 
+#include "geobid/arena.h"
 #include "geobid/slice.h"
 
 #include <stdbool.h>
@@ -149,5 +150,21 @@ struct bid_response {
 
 /* Fills an empty request: every -1 sentinel set, everything else zero. */
 void bid_request_init(struct bid_request *request);
+
+/* Converts a CPM amount in currency units (imp.bidfloor) to integer micros, rounded to
+ * the nearest, into *micros. Returns NULL, or why the amount is refused ("must not be
+ * negative", "out of range": NaN, or above 1e12) with *micros unchanged. Shared by the
+ * decoders so that every wire format rounds and refuses alike. */
+const char *bid_request_floor_micros(double amount, int64_t *micros);
+
+/* Sets geo's point: kept when lat and lon are both numbers in range, otherwise
+ * has_point is false and lat = lon = 0 (exchanges do send garbage, and a bid can still
+ * be decided on the IP). A decoder passes NAN for a coordinate that was not sent. */
+void openrtb_geo_set_point(struct openrtb_geo *geo, double lat, double lon);
+
+/* Returns the bid id "<impid>-<campaign id>", built in arena: unique in a response,
+ * since a response holds at most one bid per imp and imp ids are unique in a request.
+ * Every encoder sends this id. */
+struct slice bid_response_bid_id(const struct bid *bid, struct arena *arena);
 
 #endif

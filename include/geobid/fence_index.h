@@ -23,7 +23,7 @@ struct fence {
 
 struct fence_index;
 
-/* Builds an index over fences[0..count) (the array is copied; the caller keeps its own).
+/* Builds an index over fences[0..count) (copied into the index: the caller keeps its own).
  * Fences must have lat in [-90, 90], lon in [-180, 180] and radius_m in
  * [1, 20000000]; count and the number of grid entries must fit in 32 bits. Never NULL
  * (aborts on out-of-memory or overflow). */

@@ -11,8 +11,12 @@
 #ifndef GEOBID_JSON_H
 #define GEOBID_JSON_H
 
+/* Parent links make closing a container O(1) instead of a backward scan over every
+ * token since it opened (quadratic on hostile input, and 40 % of jsmn's time on a
+ * normal bid request). The token layout depends on it, so json.c defines it too. */
 #ifndef JSMN_H
 #define JSMN_HEADER
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 #undef JSMN_HEADER
 #endif

@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 struct openrtb_codec {
-    const char *content_type;  /* sent back with a 200 response */
     /* Decodes data[0..len) into request (initialised by the codec), allocating in
      * arena; strings may point into data, which must outlive request. Returns 0, or
      * -1 with a one-line reason in err (missing id, no imp, malformed input...). */

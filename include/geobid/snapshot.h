@@ -22,7 +22,7 @@ enum { SNAPSHOT_COUNTRY_BUCKETS = 26 * 26 };
 
 struct snapshot {
     struct campaign_set campaigns;
-    struct fence *fences;              /* every active campaign's radius entries */
+    struct fence *fences;              /* active campaigns' radius entries, in campaign order */
     size_t fence_count;
     struct fence_index *fence_index;   /* over fences; fence.owner = campaign position */
     struct campaign_ids by_country[SNAPSHOT_COUNTRY_BUCKETS]; /* no fences, with countries */
