@@ -38,9 +38,10 @@ TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_OBJ  := $(TEST_SRC:%.c=$(BUILD)/%.o)
 SUITES    := $(patsubst tests/test_%.c,%,$(filter-out tests/test_main.c tests/test_support.c,$(TEST_SRC)))
 FIXTURES  := $(BUILD)/fixtures/geoip2-city.mmdb $(BUILD)/fixtures/dbip-city.mmdb
+PB_FIXTURES := $(patsubst tests/fixtures/pb/%.txtpb,$(BUILD)/fixtures/pb/%.pb,$(wildcard tests/fixtures/pb/*.txtpb))
 GEOIP_DIR := data/geoip
 
-.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench deps clean
+.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench bench-json deps clean
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -84,8 +85,17 @@ $(BUILD)/fixtures/%.mmdb: tests/fixtures/make-mmdb.pl
 	@mkdir -p $(dir $@)
 	perl tests/fixtures/make-mmdb.pl $* $@
 
-unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(BUILD)/fuzz-replay
+# Protobuf test requests: protoc encodes the text-format fixtures with the exchange-side
+# schema tests/fixtures/pb/reference.proto, independent of proto/openrtb.proto.
+$(BUILD)/fixtures/pb/%.pb: tests/fixtures/pb/%.txtpb tests/fixtures/pb/reference.proto
+	@mkdir -p $(dir $@)
+	protoc --proto_path=tests/fixtures/pb --encode=com.google.openrtb.BidRequest \
+	       reference.proto < $< > $@.tmp && mv $@.tmp $@
+
+unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(PB_FIXTURES) $(BUILD)/fuzz-replay \
+            $(BUILD)/fuzz-replay-pb
 	$(BUILD)/fuzz-replay fuzz/corpus/openrtb_json/*
+	$(BUILD)/fuzz-replay-pb fuzz/corpus/openrtb_pb/*
 	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
 
 check-asan:
@@ -102,15 +112,24 @@ FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c $(BUILD)/libgeobid.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/fuzz-replay-pb: fuzz/replay.c fuzz/fuzz_openrtb_pb.c $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 fuzz: deps
 	$(MAKE) CC=clang BUILD=build/fuzz OPT='-O1 -g -fsanitize=fuzzer-no-link' \
-	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json
+	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json build/fuzz/fuzz-openrtb-pb
 	mkdir -p build/fuzz/corpus && build/fuzz/fuzz-openrtb-json -max_total_time=$(FUZZ_SECONDS) \
 	      -dict=fuzz/openrtb_json.dict build/fuzz/corpus fuzz/corpus/openrtb_json
+	mkdir -p build/fuzz/corpus-pb && build/fuzz/fuzz-openrtb-pb -max_total_time=$(FUZZ_SECONDS) \
+	      build/fuzz/corpus-pb fuzz/corpus/openrtb_pb
 
 build/fuzz/fuzz-openrtb-json: fuzz/fuzz_openrtb_json.c build/fuzz/libgeobid.a
 	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
 	      $^ $(LDLIBS) -o $@
+
+build/fuzz/fuzz-openrtb-pb: fuzz/fuzz_openrtb_pb.c build/fuzz/libgeobid.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild/fuzz/gen \
+	      -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
 
 # ---- benchmarks ----------------------------------------------------------
 $(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
@@ -119,6 +138,18 @@ $(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
 bench: deps
 	$(MAKE) $(BUILD)/bench-pipeline
 	BUILD=$(BUILD) scripts/bench.sh
+
+# The JSON library comparison behind docs/json-library.md (make bench-json).
+BENCH_JSON_PKGS := libcjson yajl $(shell pkg-config --exists json-parser 2>/dev/null && echo json-parser)
+BENCH_JSON_OBJ  := $(addprefix $(BUILD)/src/,json.o arena.o alloc.o error.o slice.o)
+$(BUILD)/bench-json-libs: bench/json_libs.c $(BENCH_JSON_OBJ)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags $(BENCH_JSON_PKGS)) $(LDFLAGS) \
+	      $< $(BENCH_JSON_OBJ) $(shell pkg-config --libs $(BENCH_JSON_PKGS)) -lm -o $@
+
+bench-json: deps
+	@scripts/install-deps.sh libcjson-dev libyajl-dev libjsonparser-dev
+	$(MAKE) $(BUILD)/bench-json-libs
+	$(BUILD)/bench-json-libs
 
 # ---- running -------------------------------------------------------------
 deps:

@@ -8,11 +8,9 @@
  *
  *   geobid-json     src/json.c (jsmn JSMN_STRICT tokens in an arena + validation pass +
  *                   lazy unescape) — exactly what the project links
- *   geobid-json-pl  the same src/json.c compiled into this file over jsmn built with
- *                   JSMN_PARENT_LINKS (what-if for a one-line change)
  *   geobid-parse    json_parse() alone: tokenize + validate, no extraction (reference)
- *   jsmn-raw        jsmn_parse alone, no validation, no extraction (reference floor)
- *   jsmn-raw-parent the same with JSMN_PARENT_LINKS (reference)
+ *   jsmn-raw        jsmn_parse alone (JSMN_STRICT), no validation, no extraction
+ *   jsmn-raw-parent the same with JSMN_PARENT_LINKS (references: the tokenizer's floor)
  *   cjson           cJSON_ParseWithOpts + walk + cJSON_Delete, default malloc
  *   cjson-arena     the same with cJSON_InitHooks pointed at a geobid arena, no Delete
  *   yajl-tree       yajl_tree_parse + walk + yajl_tree_free (always malloc: yajl_tree
@@ -40,16 +38,97 @@
  * Usage: bench-json-libs [--runs R] [--n N] [--only VARIANT]
  * Build: make build/bench-json-libs (see docs/json-library.md for the rule and the gcc line)
  */
-#ifndef BENCH_GEOBID_SECTION
-
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
-
+/* geobid/json.h comes first: it decides how jsmn is configured (JSMN_PARENT_LINKS changes
+ * the token layout), and src/json.o was compiled with the same choice. */
 #include "geobid/arena.h"
 #include "geobid/error.h"
 #include "geobid/json.h"
 #include "geobid/slice.h"
+
+/* Two private copies of jsmn for the reference rows, renamed so they coexist with the
+ * declarations geobid/json.h made, both JSMN_STRICT like src/json.c:
+ *   jsmna (jsmnatok_t, jsmna_parse...)  plain: a "}" "]" or "," scans the tokens backwards
+ *   jsmnb (jsmnbtok_t, jsmnb_parse...)  with JSMN_PARENT_LINKS: each token knows its parent */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#undef JSMN_PARENT_LINKS
+#undef JSMN_H
+#define jsmntype_t jsmnatype_t
+#define JSMN_UNDEFINED JSMNA_UNDEFINED
+#define JSMN_OBJECT JSMNA_OBJECT
+#define JSMN_ARRAY JSMNA_ARRAY
+#define JSMN_STRING JSMNA_STRING
+#define JSMN_PRIMITIVE JSMNA_PRIMITIVE
+#define jsmnerr jsmnaerr
+#define JSMN_ERROR_NOMEM JSMNA_ERROR_NOMEM
+#define JSMN_ERROR_INVAL JSMNA_ERROR_INVAL
+#define JSMN_ERROR_PART JSMNA_ERROR_PART
+#define jsmntok_t jsmnatok_t
+#define jsmn_parser jsmna_parser
+#define jsmn_init jsmna_init
+#define jsmn_parse jsmna_parse
+#define jsmn_alloc_token jsmna_alloc_token
+#define jsmn_fill_token jsmna_fill_token
+#define jsmn_parse_primitive jsmna_parse_primitive
+#define jsmn_parse_string jsmna_parse_string
+#include <jsmn.h>
+#undef jsmntype_t
+#undef JSMN_UNDEFINED
+#undef JSMN_OBJECT
+#undef JSMN_ARRAY
+#undef JSMN_STRING
+#undef JSMN_PRIMITIVE
+#undef jsmnerr
+#undef JSMN_ERROR_NOMEM
+#undef JSMN_ERROR_INVAL
+#undef JSMN_ERROR_PART
+#undef jsmntok_t
+#undef jsmn_parser
+#undef jsmn_init
+#undef jsmn_parse
+#undef jsmn_alloc_token
+#undef jsmn_fill_token
+#undef jsmn_parse_primitive
+#undef jsmn_parse_string
+#undef JSMN_H
+#define JSMN_PARENT_LINKS
+#define jsmntype_t jsmnbtype_t
+#define JSMN_UNDEFINED JSMNB_UNDEFINED
+#define JSMN_OBJECT JSMNB_OBJECT
+#define JSMN_ARRAY JSMNB_ARRAY
+#define JSMN_STRING JSMNB_STRING
+#define JSMN_PRIMITIVE JSMNB_PRIMITIVE
+#define jsmnerr jsmnberr
+#define JSMN_ERROR_NOMEM JSMNB_ERROR_NOMEM
+#define JSMN_ERROR_INVAL JSMNB_ERROR_INVAL
+#define JSMN_ERROR_PART JSMNB_ERROR_PART
+#define jsmntok_t jsmnbtok_t
+#define jsmn_parser jsmnb_parser
+#define jsmn_init jsmnb_init
+#define jsmn_parse jsmnb_parse
+#define jsmn_alloc_token jsmnb_alloc_token
+#define jsmn_fill_token jsmnb_fill_token
+#define jsmn_parse_primitive jsmnb_parse_primitive
+#define jsmn_parse_string jsmnb_parse_string
+#include <jsmn.h>
+#undef jsmntype_t
+#undef JSMN_UNDEFINED
+#undef JSMN_OBJECT
+#undef JSMN_ARRAY
+#undef JSMN_STRING
+#undef JSMN_PRIMITIVE
+#undef jsmnerr
+#undef JSMN_ERROR_NOMEM
+#undef JSMN_ERROR_INVAL
+#undef JSMN_ERROR_PART
+#undef jsmntok_t
+#undef jsmn_parser
+#undef jsmn_init
+#undef jsmn_parse
+#undef jsmn_alloc_token
+#undef jsmn_fill_token
+#undef jsmn_parse_primitive
+#undef jsmn_parse_string
 
 #include <cjson/cJSON.h>
 #include <yajl/yajl_parse.h>
@@ -249,127 +328,352 @@ static int canon_or_zero(const struct fields *f, char *canon, size_t cap)
 /* One per-thread arena, as the server keeps (src/server.c: 64 KiB blocks). */
 static struct arena bench_arena;
 
-/* ---- geobid: src/json.c ------------------------------------------------------------- */
+/* ---- geobid: src/json.c, exactly as the project links it ----------------------------- */
 
-/* The extractor is written once, in the #else part at the end of this file, and compiled
- * twice: GB(name) names its functions. */
-#define BENCH_GEOBID_SECTION 1
+static int gb_format(const struct json_doc *doc, int obj, struct imp_fields *imp)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT) || imp->format_count == max_formats)
+        return -1;
+    size_t i = imp->format_count++;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        switch (classify(k.ptr, k.len)) {
+        case K_W:
+            if (json_get_int64(doc, key + 1, &imp->format_w[i]) != 0)
+                return -1;
+            break;
+        case K_H:
+            if (json_get_int64(doc, key + 1, &imp->format_h[i]) != 0)
+                return -1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
 
-/* 1. geobid-json: against the project's own src/json.c, linked as is. */
-#define GB(name) gb_##name
-#include "json_libs.c"
-#undef GB
+static int gb_banner(const struct json_doc *doc, int obj, struct imp_fields *imp)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        switch (classify(k.ptr, k.len)) {
+        case K_W:
+            if (json_get_int64(doc, v, &imp->w) != 0)
+                return -1;
+            break;
+        case K_H:
+            if (json_get_int64(doc, v, &imp->h) != 0)
+                return -1;
+            break;
+        case K_FORMAT:
+            if (!json_is(doc, v, JSMN_ARRAY))
+                return -1;
+            JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
+            {
+                if (gb_format(doc, elem, imp) != 0)
+                    return -1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
 
-/* 2. geobid-json-pl: src/json.c compiled a second time into this file, unchanged except
- * that the jsmn under it is built with JSMN_PARENT_LINKS (every token records its parent,
- * so a "}" "]" or "," does not scan the token array backwards). Everything is renamed
- * (jsmn → jsmnpl, json_* → pl_json_*) so it coexists with the real one. This answers
- * "what would one #define in src/json.c and include/geobid/json.h buy". */
-#undef JSMN_H
-#define JSMN_PARENT_LINKS
-#define jsmntype_t jsmnpl_type_t
-#define JSMN_UNDEFINED JSMNPL_UNDEFINED
-#define JSMN_OBJECT JSMNPL_OBJECT
-#define JSMN_ARRAY JSMNPL_ARRAY
-#define JSMN_STRING JSMNPL_STRING
-#define JSMN_PRIMITIVE JSMNPL_PRIMITIVE
-#define jsmnerr jsmnpl_err
-#define JSMN_ERROR_NOMEM JSMNPL_ERROR_NOMEM
-#define JSMN_ERROR_INVAL JSMNPL_ERROR_INVAL
-#define JSMN_ERROR_PART JSMNPL_ERROR_PART
-#define jsmntok_t jsmnpl_tok_t
-#define jsmn_parser jsmnpl_parser
-#define jsmn_init jsmnpl_init
-#define jsmn_parse jsmnpl_parse
-#define jsmn_alloc_token jsmnpl_alloc_token
-#define jsmn_fill_token jsmnpl_fill_token
-#define jsmn_parse_primitive jsmnpl_parse_primitive
-#define jsmn_parse_string jsmnpl_parse_string
-#include <jsmn.h>
-#undef GEOBID_JSON_H
-#define json_doc pl_json_doc
-#define json_parse pl_json_parse
-#define json_next pl_json_next
-#define json_is pl_json_is
-#define json_is_null pl_json_is_null
-#define json_key_is pl_json_key_is
-#define json_raw pl_json_raw
-#define json_get_string pl_json_get_string
-#define json_get_int64 pl_json_get_int64
-#define json_get_double pl_json_get_double
-#define json_get_bool pl_json_get_bool
-#define json_get_string_list pl_json_get_string_list
-#include "../src/json.c"
-#define GB(name) gbpl_##name
-#include "json_libs.c"
-#undef GB
-#undef JSMN_PARENT_LINKS
-#undef jsmntype_t
-#undef JSMN_UNDEFINED
-#undef JSMN_OBJECT
-#undef JSMN_ARRAY
-#undef JSMN_STRING
-#undef JSMN_PRIMITIVE
-#undef jsmnerr
-#undef JSMN_ERROR_NOMEM
-#undef JSMN_ERROR_INVAL
-#undef JSMN_ERROR_PART
-#undef jsmntok_t
-#undef jsmn_parser
-#undef jsmn_init
-#undef jsmn_parse
-#undef jsmn_alloc_token
-#undef jsmn_fill_token
-#undef jsmn_parse_primitive
-#undef jsmn_parse_string
-#undef json_doc
-#undef json_parse
-#undef json_next
-#undef json_is
-#undef json_is_null
-#undef json_key_is
-#undef json_raw
-#undef json_get_string
-#undef json_get_int64
-#undef json_get_double
-#undef json_get_bool
-#undef json_get_string_list
+static int gb_imp(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT) || f->imp_count == max_imps)
+        return -1;
+    struct imp_fields *imp = &f->imp[f->imp_count++];
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        switch (classify(k.ptr, k.len)) {
+        case K_ID:
+            if (json_get_string(doc, v, &bench_arena, &imp->id) != 0)
+                return -1;
+            break;
+        case K_BIDFLOOR:
+            if (json_get_double(doc, v, &imp->bidfloor) != 0)
+                return -1;
+            break;
+        case K_BANNER:
+            if (gb_banner(doc, v, imp) != 0)
+                return -1;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int gb_geo(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        int rc = 0;
+        switch (classify(k.ptr, k.len)) {
+        case K_LAT:
+            rc = json_get_double(doc, v, &f->lat);
+            break;
+        case K_LON:
+            rc = json_get_double(doc, v, &f->lon);
+            break;
+        case K_TYPE:
+            rc = json_get_int64(doc, v, &f->geo_type);
+            break;
+        case K_ACCURACY:
+            rc = json_get_int64(doc, v, &f->accuracy);
+            break;
+        default:
+            break;
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gb_site(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        if (classify(k.ptr, k.len) == K_DOMAIN &&
+            json_get_string(doc, key + 1, &bench_arena, &f->site_domain) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gb_device(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        int rc = 0;
+        switch (classify(k.ptr, k.len)) {
+        case K_IP:
+            rc = json_get_string(doc, v, &bench_arena, &f->ip);
+            break;
+        case K_GEO:
+            rc = gb_geo(doc, v, f);
+            break;
+        case K_DEVICETYPE:
+            rc = json_get_int64(doc, v, &f->devicetype);
+            break;
+        case K_OS:
+            rc = json_get_string(doc, v, &bench_arena, &f->os);
+            break;
+        default:
+            break;
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gb_segment(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        if (classify(k.ptr, k.len) != K_ID)
+            continue;
+        if (f->segment_count == max_segments ||
+            json_get_string(doc, key + 1, &bench_arena, &f->segments[f->segment_count++]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gb_data(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        if (classify(k.ptr, k.len) != K_SEGMENT)
+            continue;
+        if (!json_is(doc, v, JSMN_ARRAY))
+            return -1;
+        JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
+        {
+            if (gb_segment(doc, elem, f) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int gb_user(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        int v = key + 1;
+        switch (classify(k.ptr, k.len)) {
+        case K_ID:
+            if (json_get_string(doc, v, &bench_arena, &f->user_id) != 0)
+                return -1;
+            break;
+        case K_CONSENT:
+            if (json_get_string(doc, v, &bench_arena, &f->consent) != 0)
+                return -1;
+            break;
+        case K_DATA:
+            if (!json_is(doc, v, JSMN_ARRAY))
+                return -1;
+            JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
+            {
+                if (gb_data(doc, elem, f) != 0)
+                    return -1;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int gb_regs(const struct json_doc *doc, int obj, struct fields *f)
+{
+    if (!json_is(doc, obj, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
+    {
+        struct slice k = json_raw(doc, key);
+        if (classify(k.ptr, k.len) == K_GDPR && json_get_int64(doc, key + 1, &f->gdpr) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int gb_run(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
+{
+    struct json_doc doc;
+    struct error err;
+    arena_reset(&bench_arena);
+    if (json_parse(&doc, text, len, &bench_arena, &err) != 0 || !json_is(&doc, 0, JSMN_OBJECT))
+        return -1;
+    JSON_FOR_EACH_MEMBER(&doc, 0, key, n)
+    {
+        struct slice k = json_raw(&doc, key);
+        int v = key + 1;
+        int rc = 0;
+        switch (classify(k.ptr, k.len)) {
+        case K_ID:
+            rc = json_get_string(&doc, v, &bench_arena, &f->id);
+            break;
+        case K_TMAX:
+            rc = json_get_int64(&doc, v, &f->tmax);
+            break;
+        case K_IMP:
+            if (!json_is(&doc, v, JSMN_ARRAY))
+                return -1;
+            JSON_FOR_EACH_ELEMENT(&doc, v, elem, m)
+            {
+                if (gb_imp(&doc, elem, f) != 0)
+                    return -1;
+            }
+            break;
+        case K_SITE:
+            rc = gb_site(&doc, v, f);
+            break;
+        case K_DEVICE:
+            rc = gb_device(&doc, v, f);
+            break;
+        case K_USER:
+            rc = gb_user(&doc, v, f);
+            break;
+        case K_REGS:
+            rc = gb_regs(&doc, v, f);
+            break;
+        default:
+            break;
+        }
+        if (rc != 0)
+            return -1;
+    }
+    return canon_or_zero(f, canon, cap);
+}
+
+static int gb_accepts(const char *text, size_t len)
+{
+    struct json_doc doc;
+    struct error err;
+    arena_reset(&bench_arena);
+    return json_parse(&doc, text, len, &bench_arena, &err) == 0;
+}
 
 /* ---- jsmn alone ---------------------------------------------------------------------- */
 
-static jsmntok_t raw_tokens[4096];
+static jsmnatok_t raw_tokens[4096];
+static jsmnbtok_t raw_pl_tokens[4096];
 
 static int run_jsmn_raw(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
 {
     (void)canon;
     (void)cap;
-    jsmn_parser parser;
-    jsmn_init(&parser);
-    int count = jsmn_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
+    jsmna_parser parser;
+    jsmna_init(&parser);
+    int count = jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
     f->tmax = count; /* something for the checksum */
     return count > 0 ? 0 : -1;
 }
 
 static int accepts_jsmn_raw(const char *text, size_t len)
 {
-    jsmn_parser parser;
-    jsmn_init(&parser);
-    return jsmn_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0])) > 0;
+    jsmna_parser parser;
+    jsmna_init(&parser);
+    return jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0])) > 0;
 }
-
-static jsmnpl_tok_t raw_pl_tokens[4096];
 
 static int run_jsmn_raw_parent(const char *text, size_t len, struct fields *f, char *canon,
                                size_t cap)
 {
     (void)canon;
     (void)cap;
-    jsmnpl_parser parser;
-    jsmnpl_init(&parser);
-    int count = jsmnpl_parse(&parser, text, len, raw_pl_tokens,
-                             sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0]));
+    jsmnb_parser parser;
+    jsmnb_init(&parser);
+    int count = jsmnb_parse(&parser, text, len, raw_pl_tokens,
+                            sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0]));
     f->tmax = count;
     return count > 0 ? 0 : -1;
+}
+
+static int accepts_jsmn_raw_parent(const char *text, size_t len)
+{
+    jsmnb_parser parser;
+    jsmnb_init(&parser);
+    return jsmnb_parse(&parser, text, len, raw_pl_tokens,
+                       sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0])) > 0;
 }
 
 /* src/json.c's json_parse alone: tokenize + validate, no extraction. */
@@ -1672,10 +1976,10 @@ struct variant {
 
 static struct variant variants[] = {
     {.name = "geobid-json", .run = gb_run, .accepts = gb_accepts, .extracts = true},
-    {.name = "geobid-json-pl", .run = gbpl_run, .accepts = gbpl_accepts, .extracts = true},
     {.name = "geobid-parse", .run = run_geobid_parse, .extracts = false},
     {.name = "jsmn-raw", .run = run_jsmn_raw, .accepts = accepts_jsmn_raw, .extracts = false},
-    {.name = "jsmn-raw-parent", .run = run_jsmn_raw_parent, .extracts = false},
+    {.name = "jsmn-raw-parent", .run = run_jsmn_raw_parent, .accepts = accepts_jsmn_raw_parent,
+     .extracts = false},
     {.name = "cjson", .run = run_cjson, .setup = cjson_use_malloc, .accepts = accepts_cjson,
      .extracts = true},
     {.name = "cjson-arena", .run = run_cjson_arena, .setup = cjson_use_arena, .extracts = true},
@@ -1957,7 +2261,7 @@ static void print_strictness(void)
     printf("  %-24s %-6s", "document", "valid");
     for (int i = 0; i < variant_count; i++)
         if (variants[i].accepts != NULL)
-            printf(" %-12.12s", variants[i].name);
+            printf(" %-15.15s", variants[i].name);
     printf("\n");
     int wrong[variant_count];
     memset(wrong, 0, sizeof(wrong));
@@ -1969,14 +2273,14 @@ static void print_strictness(void)
             int ok = variants[i].accepts(samples[s].json, strlen(samples[s].json));
             if (ok && !samples[s].valid)
                 wrong[i]++;
-            printf(" %-12s", ok ? (samples[s].valid ? "accept" : "ACCEPTS") : "reject");
+            printf(" %-15s", ok ? (samples[s].valid ? "accept" : "ACCEPTS") : "reject");
         }
         printf("\n");
     }
     printf("  %-31s", "invalid documents accepted");
     for (int i = 0; i < variant_count; i++)
         if (variants[i].accepts != NULL)
-            printf(" %-12d", wrong[i]);
+            printf(" %-15d", wrong[i]);
     printf("\n");
 }
 
@@ -2036,9 +2340,9 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    jsmn_parser parser;
-    jsmn_init(&parser);
-    int tokens = jsmn_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
+    jsmna_parser parser;
+    jsmna_init(&parser);
+    int tokens = jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
     printf("Request: %zu bytes, %d jsmn tokens. All %d decoders extracted identical values:\n%s",
            len, tokens, decoders, reference);
 
@@ -2129,311 +2433,3 @@ int main(int argc, char **argv)
     arena_free(&bench_arena);
     return 0;
 }
-
-#else /* BENCH_GEOBID_SECTION: included from above with GB() defined */
-
-/* ---- geobid extractor over src/json.c's API (included twice, see the geobid section) */
-
-static int GB(format)(const struct json_doc *doc, int obj, struct imp_fields *imp)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT) || imp->format_count == max_formats)
-        return -1;
-    size_t i = imp->format_count++;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        switch (classify(k.ptr, k.len)) {
-        case K_W:
-            if (json_get_int64(doc, key + 1, &imp->format_w[i]) != 0)
-                return -1;
-            break;
-        case K_H:
-            if (json_get_int64(doc, key + 1, &imp->format_h[i]) != 0)
-                return -1;
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-static int GB(banner)(const struct json_doc *doc, int obj, struct imp_fields *imp)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        switch (classify(k.ptr, k.len)) {
-        case K_W:
-            if (json_get_int64(doc, v, &imp->w) != 0)
-                return -1;
-            break;
-        case K_H:
-            if (json_get_int64(doc, v, &imp->h) != 0)
-                return -1;
-            break;
-        case K_FORMAT:
-            if (!json_is(doc, v, JSMN_ARRAY))
-                return -1;
-            JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
-            {
-                if (GB(format)(doc, elem, imp) != 0)
-                    return -1;
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-static int GB(imp)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT) || f->imp_count == max_imps)
-        return -1;
-    struct imp_fields *imp = &f->imp[f->imp_count++];
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        switch (classify(k.ptr, k.len)) {
-        case K_ID:
-            if (json_get_string(doc, v, &bench_arena, &imp->id) != 0)
-                return -1;
-            break;
-        case K_BIDFLOOR:
-            if (json_get_double(doc, v, &imp->bidfloor) != 0)
-                return -1;
-            break;
-        case K_BANNER:
-            if (GB(banner)(doc, v, imp) != 0)
-                return -1;
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-static int GB(geo)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        int rc = 0;
-        switch (classify(k.ptr, k.len)) {
-        case K_LAT:
-            rc = json_get_double(doc, v, &f->lat);
-            break;
-        case K_LON:
-            rc = json_get_double(doc, v, &f->lon);
-            break;
-        case K_TYPE:
-            rc = json_get_int64(doc, v, &f->geo_type);
-            break;
-        case K_ACCURACY:
-            rc = json_get_int64(doc, v, &f->accuracy);
-            break;
-        default:
-            break;
-        }
-        if (rc != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int GB(site)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        if (classify(k.ptr, k.len) == K_DOMAIN &&
-            json_get_string(doc, key + 1, &bench_arena, &f->site_domain) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int GB(device)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        int rc = 0;
-        switch (classify(k.ptr, k.len)) {
-        case K_IP:
-            rc = json_get_string(doc, v, &bench_arena, &f->ip);
-            break;
-        case K_GEO:
-            rc = GB(geo)(doc, v, f);
-            break;
-        case K_DEVICETYPE:
-            rc = json_get_int64(doc, v, &f->devicetype);
-            break;
-        case K_OS:
-            rc = json_get_string(doc, v, &bench_arena, &f->os);
-            break;
-        default:
-            break;
-        }
-        if (rc != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int GB(segment)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        if (classify(k.ptr, k.len) != K_ID)
-            continue;
-        if (f->segment_count == max_segments ||
-            json_get_string(doc, key + 1, &bench_arena, &f->segments[f->segment_count++]) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int GB(data)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        if (classify(k.ptr, k.len) != K_SEGMENT)
-            continue;
-        if (!json_is(doc, v, JSMN_ARRAY))
-            return -1;
-        JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
-        {
-            if (GB(segment)(doc, elem, f) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
-static int GB(user)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        int v = key + 1;
-        switch (classify(k.ptr, k.len)) {
-        case K_ID:
-            if (json_get_string(doc, v, &bench_arena, &f->user_id) != 0)
-                return -1;
-            break;
-        case K_CONSENT:
-            if (json_get_string(doc, v, &bench_arena, &f->consent) != 0)
-                return -1;
-            break;
-        case K_DATA:
-            if (!json_is(doc, v, JSMN_ARRAY))
-                return -1;
-            JSON_FOR_EACH_ELEMENT(doc, v, elem, m)
-            {
-                if (GB(data)(doc, elem, f) != 0)
-                    return -1;
-            }
-            break;
-        default:
-            break;
-        }
-    }
-    return 0;
-}
-
-static int GB(regs)(const struct json_doc *doc, int obj, struct fields *f)
-{
-    if (!json_is(doc, obj, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(doc, obj, key, n)
-    {
-        struct slice k = json_raw(doc, key);
-        if (classify(k.ptr, k.len) == K_GDPR && json_get_int64(doc, key + 1, &f->gdpr) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int GB(run)(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
-{
-    struct json_doc doc;
-    struct error err;
-    arena_reset(&bench_arena);
-    if (json_parse(&doc, text, len, &bench_arena, &err) != 0 || !json_is(&doc, 0, JSMN_OBJECT))
-        return -1;
-    JSON_FOR_EACH_MEMBER(&doc, 0, key, n)
-    {
-        struct slice k = json_raw(&doc, key);
-        int v = key + 1;
-        int rc = 0;
-        switch (classify(k.ptr, k.len)) {
-        case K_ID:
-            rc = json_get_string(&doc, v, &bench_arena, &f->id);
-            break;
-        case K_TMAX:
-            rc = json_get_int64(&doc, v, &f->tmax);
-            break;
-        case K_IMP:
-            if (!json_is(&doc, v, JSMN_ARRAY))
-                return -1;
-            JSON_FOR_EACH_ELEMENT(&doc, v, elem, m)
-            {
-                if (GB(imp)(&doc, elem, f) != 0)
-                    return -1;
-            }
-            break;
-        case K_SITE:
-            rc = GB(site)(&doc, v, f);
-            break;
-        case K_DEVICE:
-            rc = GB(device)(&doc, v, f);
-            break;
-        case K_USER:
-            rc = GB(user)(&doc, v, f);
-            break;
-        case K_REGS:
-            rc = GB(regs)(&doc, v, f);
-            break;
-        default:
-            break;
-        }
-        if (rc != 0)
-            return -1;
-    }
-    return canon_or_zero(f, canon, cap);
-}
-
-static int GB(accepts)(const char *text, size_t len)
-{
-    struct json_doc doc;
-    struct error err;
-    arena_reset(&bench_arena);
-    return json_parse(&doc, text, len, &bench_arena, &err) == 0;
-}
-
-#endif

