@@ -136,7 +136,7 @@ $(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 bench: deps
-	$(MAKE) $(BUILD)/bench-pipeline
+	$(MAKE) $(PROGRAMS) $(BUILD)/bench-pipeline
 	BUILD=$(BUILD) scripts/bench.sh
 
 # The JSON library comparison behind docs/json-library.md (make bench-json).

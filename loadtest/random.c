@@ -80,13 +80,32 @@ unsigned rng_poisson(struct rng *rng, double mean)
 
 /* ---- weighted choice ------------------------------------------------------ */
 
+static double weight_at(const double *weights, size_t index, size_t stride)
+{
+    return *(const double *)((const char *)weights + index * stride);
+}
+
+size_t rng_pick_weighted(struct rng *rng, const double *weights, size_t count, size_t stride)
+{
+    double total = 0;
+    for (size_t i = 0; i < count; i++)
+        total += weight_at(weights, i, stride);
+    double target = rng_unit(rng) * total;
+    for (size_t i = 0; i + 1 < count; i++) {
+        target -= weight_at(weights, i, stride);
+        if (target < 0)
+            return i;
+    }
+    return count - 1;
+}
+
 void weighted_init(struct weighted *dist, const double *weights, size_t count, size_t stride)
 {
     dist->cumulative = xcalloc(count, sizeof(double));
     dist->count = count;
     double total = 0;
     for (size_t i = 0; i < count; i++) {
-        total += *(const double *)((const char *)weights + i * stride);
+        total += weight_at(weights, i, stride);
         dist->cumulative[i] = total;
     }
 }

@@ -47,6 +47,11 @@ double rng_exponential(struct rng *rng, double mean);
 /* Returns a Poisson deviate with the given (small) mean, by Knuth's product method. */
 unsigned rng_poisson(struct rng *rng, double mean);
 
+/* Returns an index in [0, count) drawn with probability weight / total, the count
+ * weights being read at stride bytes from each other (&table[0].weight, sizeof table[0]).
+ * A linear scan: for short tables; use struct weighted for repeated draws. */
+size_t rng_pick_weighted(struct rng *rng, const double *weights, size_t count, size_t stride);
+
 /* A discrete distribution over indexes 0..count-1 with the given non-negative
  * weights: picking is a binary search over the cumulative weights. */
 struct weighted {

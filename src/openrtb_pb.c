@@ -47,10 +47,11 @@ static void arena_release(void *arena, void *pointer)
 
 /* ---- decode: scalars ------------------------------------------------------ */
 
-/* A protobuf bool as an OpenRTB flag whose absent value is -1 (lmt, dnt, coppa...). */
-static int8_t flag(protobuf_c_boolean has, protobuf_c_boolean value)
+/* A protobuf bool (declared int32, see proto/openrtb.proto) as an OpenRTB flag whose
+ * absent value is -1 (lmt, dnt, coppa...). */
+static int8_t flag(protobuf_c_boolean has, int32_t value)
 {
-    return has ? (value ? 1 : 0) : -1;
+    return has ? value != 0 : -1;
 }
 
 /* A protobuf int32 whose absent value is -1 in struct bid_request (enums, yob...). */
@@ -119,7 +120,7 @@ static int decode_imp(const pb_imp *pb, size_t index, struct arena *arena, struc
     if (refused != NULL)
         return error_format(err, "imp[%zu].bidfloor: %s", index, refused);
     imp->bidfloorcur = slice_from_cstr(pb->bidfloorcur);
-    imp->secure = pb->secure;
+    imp->secure = pb->secure != 0;
     if (imp->id.len == 0)
         return error_format(err, "imp[%zu].id: required", index);
     return 0;

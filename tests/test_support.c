@@ -2,11 +2,20 @@
 
 #include "geobid/alloc.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
 
 const char *test_fixture_dir(void)
 {
@@ -46,4 +55,185 @@ char *test_read_file(const char *path, size_t *len)
     if (len != NULL)
         *len = (size_t)size;
     return data;
+}
+
+/* ---- memory that ends at a guard page ------------------------------------ */
+
+struct test_guarded test_guarded_alloc(size_t capacity)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t data_pages = (capacity + page - 1) / page + 1;
+    struct test_guarded guarded;
+    guarded.map_size = (data_pages + 1) * page;
+    guarded.map = mmap(NULL, guarded.map_size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert(guarded.map != MAP_FAILED);
+    guarded.end = guarded.map + data_pages * page;
+    ck_assert_int_eq(mprotect(guarded.end, page, PROT_NONE), 0);
+    return guarded;
+}
+
+char *test_guarded_place(const struct test_guarded *guarded, const void *data, size_t len)
+{
+    char *start = guarded->end - len;
+    ck_assert(start >= guarded->map);
+    if (len > 0)
+        memcpy(start, data, len);
+    return start;
+}
+
+void test_guarded_free(struct test_guarded *guarded)
+{
+    munmap(guarded->map, guarded->map_size);
+}
+
+/* ---- a geobid process, and HTTP/1.1 to it --------------------------------- */
+
+/* Returns a loopback TCP port nobody listens on right now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+int test_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct timeval timeout = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    return fd;
+}
+
+static void write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        ck_assert_int_gt(n, 0);
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* Reads one response: status line, headers, then Content-Length bytes of body. */
+static void read_response(int fd, struct http_response *response)
+{
+    char buffer[sizeof(response->headers) + sizeof(response->body)];
+    size_t have = 0;
+    char *header_end = NULL;
+    while (header_end == NULL) {
+        ssize_t n = read(fd, buffer + have, sizeof(buffer) - 1 - have);
+        ck_assert_msg(n > 0, "connection closed before a response");
+        have += (size_t)n;
+        buffer[have] = '\0';
+        header_end = strstr(buffer, "\r\n\r\n");
+    }
+    size_t header_len = (size_t)(header_end - buffer) + 4;
+    ck_assert_uint_lt(header_len, sizeof(response->headers));
+    memcpy(response->headers, buffer, header_len);
+    response->headers[header_len] = '\0';
+    ck_assert_int_eq(sscanf(buffer, "HTTP/1.1 %d", &response->status), 1);
+    const char *length = strcasestr(response->headers, "\r\nContent-Length:");
+    response->body_len = length ? strtoul(length + 17, NULL, 10) : 0;
+    ck_assert_uint_lt(response->body_len, sizeof(response->body));
+    while (have - header_len < response->body_len) {
+        ssize_t n = read(fd, buffer + have, sizeof(buffer) - 1 - have);
+        ck_assert_msg(n > 0, "connection closed inside a body");
+        have += (size_t)n;
+    }
+    memcpy(response->body, buffer + header_len, response->body_len);
+    response->body[response->body_len] = '\0';
+}
+
+void test_http_exchange(int fd, const char *method, const char *path,
+                        const char *extra_headers, const void *body, size_t body_len,
+                        struct http_response *response)
+{
+    char head[1024];
+    int n = snprintf(head, sizeof(head),
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
+                     method, path, extra_headers, body_len);
+    write_all(fd, head, (size_t)n);
+    if (body_len > 0)
+        write_all(fd, body, body_len);
+    read_response(fd, response);
+}
+
+bool test_http_has_header(const struct http_response *response, const char *line)
+{
+    return strcasestr(response->headers, line) != NULL;
+}
+
+void test_bidder_start_with(struct test_bidder *bidder, const char *const *args)
+{
+    const char *bin = getenv("GEOBID_BIN") ? getenv("GEOBID_BIN") : "build/geobid";
+    char listen[64], admin[64];
+    bidder->bid_port = free_port();
+    bidder->admin_port = free_port();
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", bidder->bid_port);
+    snprintf(admin, sizeof(admin), "127.0.0.1:%d", bidder->admin_port);
+    const char *argv[32] = {bin, "--listen", listen, "--admin-listen", admin};
+    size_t argc = 5;
+    while (*args != NULL && argc < sizeof(argv) / sizeof(argv[0]) - 1)
+        argv[argc++] = *args++;
+    bidder->pid = fork();
+    if (bidder->pid == 0) {
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int fd = test_connect(bidder->admin_port);
+        if (fd >= 0) {
+            close(fd);
+            return;
+        }
+        struct timespec pause = {0, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    ck_abort_msg("geobid did not start listening within 10 s");
+}
+
+void test_bidder_start(struct test_bidder *bidder)
+{
+    char *geoip = test_fixture_path("geoip2-city.mmdb");
+    const char *args[] = {"--threads", "2", "--campaigns", "tests/fixtures/campaigns.json",
+                          "--geoip", geoip, "--max-connections", "64", NULL};
+    test_bidder_start_with(bidder, args);
+    free(geoip);
+}
+
+void test_bidder_stop(const struct test_bidder *bidder)
+{
+    int status;
+    kill(bidder->pid, SIGTERM);
+    ck_assert_int_eq(waitpid(bidder->pid, &status, 0), bidder->pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "geobid did not exit cleanly on SIGTERM (status %d)", status);
+}
+
+unsigned char *test_gzip(const void *data, size_t len, size_t *out_len)
+{
+    z_stream stream = {0};
+    ck_assert_int_eq(deflateInit2(&stream, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&stream, len);
+    unsigned char *out = malloc(cap);
+    stream.next_in = (Bytef *)data;
+    stream.avail_in = (uInt)len;
+    stream.next_out = out;
+    stream.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&stream, Z_FINISH), Z_STREAM_END);
+    *out_len = stream.total_out;
+    deflateEnd(&stream);
+    return out;
 }

@@ -2,10 +2,12 @@
 #ifndef GEOBID_TEST_SUPPORT_H
 #define GEOBID_TEST_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
-/* Returns the directory of the mmdb fixtures built by the Makefile
- * ($GEOBID_FIXTURES, default "build/fixtures"). */
+/* Returns the directory of the fixtures built by the Makefile (mmdb databases, binary
+ * protobuf requests; $GEOBID_FIXTURES, default "build/fixtures"). */
 const char *test_fixture_dir(void);
 
 /* Returns malloc'ed "<fixture dir>/<name>". */
@@ -17,5 +19,67 @@ const char *test_shared_geoip_dir(void);
 
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; aborts the test on error. */
 char *test_read_file(const char *path, size_t *len);
+
+/* ---- memory that ends at a guard page ------------------------------------ */
+
+/* Readable memory followed by a PROT_NONE page, so that a parser reading one byte past
+ * its input faults. */
+struct test_guarded {
+    char *map;
+    size_t map_size;
+    char *end; /* first byte of the guard page */
+};
+
+/* Maps room for capacity bytes before a guard page; aborts the test on error. */
+struct test_guarded test_guarded_alloc(size_t capacity);
+
+/* Copies data[0..len) (len <= capacity) so that its last byte is the last readable one,
+ * and returns the copy. */
+char *test_guarded_place(const struct test_guarded *guarded, const void *data, size_t len);
+
+void test_guarded_free(struct test_guarded *guarded);
+
+/* ---- a geobid process, and HTTP/1.1 to it --------------------------------- */
+
+struct http_response {
+    int status;
+    char headers[4096];
+    char body[65536];
+    size_t body_len;
+};
+
+/* A build/geobid ($GEOBID_BIN) child process on free loopback ports. */
+struct test_bidder {
+    pid_t pid;
+    int bid_port, admin_port;
+};
+
+/* Starts geobid on free loopback ports (--listen, --admin-listen) followed by args
+ * (NULL-terminated); returns once its admin port accepts connections (the bid port is
+ * bound before it), and aborts the test after 10 s. */
+void test_bidder_start_with(struct test_bidder *bidder, const char *const *args);
+
+/* test_bidder_start_with() the test fixtures: tests/fixtures/campaigns.json, the
+ * geoip2-city.mmdb fixture, two threads and --max-connections 64. */
+void test_bidder_start(struct test_bidder *bidder);
+
+/* Sends SIGTERM and checks that geobid exits with status 0. */
+void test_bidder_stop(const struct test_bidder *bidder);
+
+/* Connects to a loopback port with a 5 s receive timeout; returns the fd, or -1. */
+int test_connect(int port);
+
+/* Sends one request on fd (keep-alive) with extra_headers ("" or CRLF-terminated
+ * lines) and reads its response: status line, headers, Content-Length bytes of body. */
+void test_http_exchange(int fd, const char *method, const char *path,
+                        const char *extra_headers, const void *body, size_t body_len,
+                        struct http_response *response);
+
+/* True when the response headers hold line, e.g. "\r\nContent-Type: x\r\n" (ignoring
+ * case). */
+bool test_http_has_header(const struct http_response *response, const char *line);
+
+/* Returns a malloc'ed gzip of data[0..len) and its length in *out_len. */
+unsigned char *test_gzip(const void *data, size_t len, size_t *out_len);
 
 #endif

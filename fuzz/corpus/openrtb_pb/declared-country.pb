@@ -1,0 +1,3 @@
+
+declared-fr
+1¨˙meteo.example"IAB15*"FRAHriOSêZEUR

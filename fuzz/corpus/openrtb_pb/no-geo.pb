@@ -1,0 +1,3 @@
+
+no-geo-1
+1¨˙blog.example*Mozilla/5.0riOSêZEUR

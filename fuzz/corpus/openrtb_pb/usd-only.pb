@@ -1,0 +1,3 @@
+
+usd-only
+1¬únews.example* "	x$(nH@l	ù g³@HXriOSZUSD
