@@ -235,7 +235,7 @@ enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb
     if (codec->decode(request_body, request_len, arena, request, err) != 0)
         return BID_OUTCOME_BAD_REQUEST;
     struct location location;
-    geo_resolve(bidder->geo, request, &location);
+    geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &location);
     struct bid_response response;
     if (bidder_decide(bidder, request, &location, arena, &response) == 0)
         return BID_OUTCOME_NO_BID;

@@ -503,15 +503,15 @@ static void location_merge_geoip(struct location *out, const struct location *fo
 }
 
 void geo_resolve(const struct geo_resolver *resolver, const struct bid_request *request,
-                 struct location *out)
+                 bool need_locality, struct location *out)
 {
     location_clear(out);
     const struct openrtb_geo *geo = request_geo(request);
     if (geo != NULL)
         location_from_request(geo, out);
-    /* A request point with country, region and city needs nothing from GeoIP. */
-    if (out->has_point && out->country[0] != '\0' && out->region.len > 0 && out->city.len > 0)
-        return;
+    bool has_locality = out->region.len > 0 && out->city.len > 0;
+    if (out->has_point && out->country[0] != '\0' && (has_locality || !need_locality))
+        return; /* nothing GeoIP could add that a campaign would use */
     struct location found;
     if (resolver_lookup(resolver, &request->device, &found) && geoip_consistent(out, &found))
         location_merge_geoip(out, &found);

@@ -48,7 +48,7 @@ static size_t country_bucket_index(const char *code)
 
 /* Files each active campaign without fences under its countries, or under
  * `everywhere` when it has none; campaigns with fences are reached through the
- * fence index only. */
+ * fence index only. Notes whether any campaign needs the location's locality. */
 static void bucket_campaigns(struct snapshot *snapshot)
 {
     size_t capacity[SNAPSHOT_COUNTRY_BUCKETS] = {0};
@@ -56,7 +56,12 @@ static void bucket_campaigns(struct snapshot *snapshot)
     const struct campaign_set *set = &snapshot->campaigns;
     for (size_t i = 0; i < set->count; i++) {
         const struct campaign *campaign = &set->campaigns[i];
-        if (!campaign->active || campaign->geo.radius_count > 0)
+        if (!campaign->active)
+            continue;
+        snapshot->needs_locality |= campaign->geo.regions.count > 0 ||
+                                    campaign->geo.cities.count > 0 ||
+                                    campaign->geo.postal_codes.count > 0;
+        if (campaign->geo.radius_count > 0)
             continue;
         if (campaign->geo.countries.count == 0) {
             campaign_ids_push(&snapshot->everywhere, &everywhere_capacity, (uint32_t)i);

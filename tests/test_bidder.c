@@ -209,6 +209,20 @@ START_TEST(one_bid_per_imp_in_one_currency)
 }
 END_TEST
 
+START_TEST(snapshot_knows_whether_a_campaign_needs_the_locality)
+{
+    ck_assert(snapshot->needs_locality); /* fr-ios-phones targets cities */
+    struct campaign_set set;
+    struct error err;
+    const char *text = "{\"campaigns\":[{\"id\":\"c\",\"bid_cpm\":1,\"geo\":{\"countries\":[\"FR\"]},"
+                       "\"creatives\":[{\"id\":\"x\",\"w\":1,\"h\":1,\"adm\":\"a\"}]}]}";
+    ck_assert_msg(campaign_set_load(&set, text, strlen(text), &err) == 0, "%s", err.message);
+    struct snapshot *countries_only = snapshot_build(&set);
+    ck_assert(!countries_only->needs_locality);
+    snapshot_free(countries_only);
+}
+END_TEST
+
 START_TEST(no_location_reaches_only_unrestricted_campaigns)
 {
     struct scenario s = {"[{\"id\":\"1\",\"banner\":{\"w\":728,\"h\":90}}]", "",
@@ -234,6 +248,7 @@ Suite *bidder_suite(void)
     tcase_add_test(tc, blocked_categories_and_advertisers);
     tcase_add_test(tc, one_bid_per_imp_in_one_currency);
     tcase_add_test(tc, no_location_reaches_only_unrestricted_campaigns);
+    tcase_add_test(tc, snapshot_knows_whether_a_campaign_needs_the_locality);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -437,7 +437,7 @@ START_TEST(resolve_device_gps)
     request.device.geo.has_utcoffset = true;
     request.device.geo.utcoffset_min = 60;
     struct location loc;
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.87, 2.33, 12);
     ck_assert_str_eq(loc.country, "FR");
     ck_assert_slice_eq(loc.region, "IDF");
@@ -447,10 +447,10 @@ START_TEST(resolve_device_gps)
     ck_assert_int_eq(loc.utc_offset_min, 60);
 
     request.device.geo.accuracy_m = -1;
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.87, 2.33, GEO_DEFAULT_GPS_ACCURACY_M);
     request.device.geo.accuracy_m = 0;  /* 0 m is no accuracy at all */
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     ck_assert_uint_eq(loc.uncertainty_m, GEO_DEFAULT_GPS_ACCURACY_M);
 }
 END_TEST
@@ -460,20 +460,20 @@ START_TEST(resolve_request_ip_and_declared_types)
     struct bid_request request = new_request();
     struct location loc;
     set_point(&request.device.geo, 40.0, -3.7, OPENRTB_LOCATION_IP, -1);
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_IP_REQUEST, 40.0, -3.7, GEO_DEFAULT_IP_ACCURACY_M);
     request.device.geo.accuracy_m = 3000;
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_IP_REQUEST, 40.0, -3.7, 3000);
 
     set_point(&request.device.geo, 40.0, -3.7, OPENRTB_LOCATION_USER_PROVIDED, -1);
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_DECLARED, 40.0, -3.7, GEO_DEFAULT_DECLARED_ACCURACY_M);
     set_point(&request.device.geo, 40.0, -3.7, OPENRTB_LOCATION_UNKNOWN, 700);
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_DECLARED, 40.0, -3.7, 700);
     request.device.geo.accuracy_m = 2000000000;  /* capped at half the circumference */
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     ck_assert_uint_eq(loc.uncertainty_m, 20015115);
 }
 END_TEST
@@ -487,7 +487,7 @@ START_TEST(resolve_user_geo_fallback)
     request.user.geo.country = SLICE_LITERAL("deu");
     request.user.geo.city = SLICE_LITERAL("Berlin");
     struct location loc;
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_DECLARED, 52.52, 13.405, GEO_DEFAULT_DECLARED_ACCURACY_M);
     ck_assert_str_eq(loc.country, "DE");
     ck_assert_slice_eq(loc.city, "Berlin");
@@ -495,7 +495,7 @@ START_TEST(resolve_user_geo_fallback)
     /* With both, device.geo wins, and its fields come with it. */
     set_point(&request.device.geo, 48.1, 11.6, OPENRTB_LOCATION_GPS, 8);
     request.device.geo.city = SLICE_LITERAL("Munich");
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.1, 11.6, 8);
     ck_assert_str_eq(loc.country, "");  /* device.geo has no country, no IP to complete */
     ck_assert_slice_eq(loc.city, "Munich");
@@ -509,7 +509,7 @@ START_TEST(resolve_geoip_fallback)
     struct bid_request request = new_request();
     request.device.ip = SLICE_LITERAL("192.0.2.10");
     struct location loc;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, 48.8566, 2.3522, 20000);
     ck_assert_str_eq(loc.country, "FR");
     ck_assert_slice_eq(loc.region, "IDF");
@@ -519,7 +519,7 @@ START_TEST(resolve_geoip_fallback)
 
     /* Country-only record: source GeoIP, no point. */
     request.device.ip = SLICE_LITERAL("203.0.113.1");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_int_eq(loc.source, GEO_SOURCE_GEOIP);
     ck_assert(!loc.has_point);
     ck_assert_str_eq(loc.country, "DE");
@@ -533,18 +533,18 @@ START_TEST(resolve_ipv6_fallback)
     struct bid_request request = new_request();
     request.device.ipv6 = SLICE_LITERAL("2001:db8:1::2");
     struct location loc;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, 59.3293, 18.0686, 50000);
     /* device.ip unknown, or not an address: device.ipv6 is tried next. */
     request.device.ip = SLICE_LITERAL("10.9.8.7");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "SE");
     request.device.ip = SLICE_LITERAL("garbage");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "SE");
     /* device.ip known: it wins. */
     request.device.ip = SLICE_LITERAL("198.51.100.3");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "GB");
 }
 END_TEST
@@ -557,36 +557,36 @@ START_TEST(resolve_databases_in_order)
 
     struct geo_db *dbip_first[] = {dbip_db, geoip2_db};
     struct geo_resolver resolver = {dbip_first, 2};
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, (double)48.8534f, (double)2.3488f,
                  GEO_DEFAULT_GEOIP_ACCURACY_M);
     ck_assert_slice_eq(loc.region, "Île-de-France");
 
     struct geo_db *geoip2_first[] = {geoip2_db, dbip_db};
     resolver.dbs = geoip2_first;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, 48.8566, 2.3522, 20000);
     ck_assert_slice_eq(loc.region, "IDF");
 
     /* Only the second database knows 233.252.0.0/24. */
     request.device.ip = SLICE_LITERAL("233.252.0.5");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "CH");
 
     /* The IPv4-only DB-IP database cannot answer IPv6: the next one does. */
     resolver.dbs = dbip_first;
     request.device.ip = (struct slice){0};
     request.device.ipv6 = SLICE_LITERAL("2001:db8::9");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "SE");
 
     /* A NULL slot and an empty resolver are harmless. */
     struct geo_db *with_null[] = {NULL, geoip2_db};
     resolver = (struct geo_resolver){with_null, 2};
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_str_eq(loc.country, "SE");
     resolver.db_count = 0;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_cleared(&loc);
 }
 END_TEST
@@ -602,7 +602,7 @@ START_TEST(resolve_skips_corrupt_database)
     struct bid_request request = new_request();
     request.device.ip = SLICE_LITERAL("192.0.2.10");
     struct location loc;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, 48.8566, 2.3522, 20000);
     geo_db_close(corrupt);
     unlink(path);
@@ -618,7 +618,7 @@ START_TEST(resolve_completes_admin_fields_without_touching_the_point)
     set_point(&request.device.geo, 48.86, 2.35, OPENRTB_LOCATION_GPS, 10);
     request.device.ip = SLICE_LITERAL("192.0.2.10");
     struct location loc;
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.86, 2.35, 10);
     ck_assert_str_eq(loc.country, "FR");
     ck_assert_slice_eq(loc.region, "IDF");
@@ -629,11 +629,32 @@ START_TEST(resolve_completes_admin_fields_without_touching_the_point)
     /* What the request says is kept; only the gaps are filled. */
     request.device.geo.country = SLICE_LITERAL("FRA");
     request.device.geo.city = SLICE_LITERAL("Paris 9e");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.86, 2.35, 10);
     ck_assert_slice_eq(loc.city, "Paris 9e");
     ck_assert_ptr_eq(loc.city.ptr, request.device.geo.city.ptr);
     ck_assert_slice_eq(loc.region, "IDF");
+}
+END_TEST
+
+START_TEST(resolve_skips_the_lookup_when_no_campaign_needs_the_locality)
+{
+    struct geo_db *dbs[] = {geoip2_db};
+    struct geo_resolver resolver = {dbs, 1};
+    struct bid_request request = new_request();
+    set_point(&request.device.geo, 48.86, 2.35, OPENRTB_LOCATION_GPS, 10);
+    request.device.geo.country = SLICE_LITERAL("FRA");
+    request.device.ip = SLICE_LITERAL("192.0.2.10");
+    struct location loc;
+    geo_resolve(&resolver, &request, false, &loc);
+    assert_point(&loc, GEO_SOURCE_GPS, 48.86, 2.35, 10);
+    ck_assert_str_eq(loc.country, "FR");
+    ck_assert_uint_eq(loc.city.len, 0);
+    /* without a country the lookup still happens: country campaigns need it */
+    request.device.geo.country = (struct slice){0};
+    geo_resolve(&resolver, &request, false, &loc);
+    ck_assert_str_eq(loc.country, "FR");
+    ck_assert_slice_eq(loc.city, "Paris");
 }
 END_TEST
 
@@ -646,7 +667,7 @@ START_TEST(resolve_ignores_inconsistent_geoip)
     /* GPS in Paris, IP in London (343 km, beyond 10 m + 25 km + slack): no completion. */
     set_point(&request.device.geo, 48.86, 2.35, OPENRTB_LOCATION_GPS, 10);
     request.device.ip = SLICE_LITERAL("198.51.100.3");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GPS, 48.86, 2.35, 10);
     ck_assert_str_eq(loc.country, "");
     ck_assert_uint_eq(loc.city.len, 0);
@@ -657,7 +678,7 @@ START_TEST(resolve_ignores_inconsistent_geoip)
     request.device.geo.type = OPENRTB_LOCATION_USER_PROVIDED;
     request.device.geo.country = SLICE_LITERAL("DEU");
     request.device.ip = SLICE_LITERAL("192.0.2.10");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     ck_assert_int_eq(loc.source, GEO_SOURCE_DECLARED);
     ck_assert(!loc.has_point);
     ck_assert_str_eq(loc.country, "DE");
@@ -675,7 +696,7 @@ START_TEST(resolve_admin_only_request_geo)
     request.device.geo.has_utcoffset = true;
     request.device.geo.utcoffset_min = 0;
     struct location loc;
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     ck_assert_int_eq(loc.source, GEO_SOURCE_IP_REQUEST);
     ck_assert(!loc.has_point);
     ck_assert_str_eq(loc.country, "GB");
@@ -686,7 +707,7 @@ START_TEST(resolve_admin_only_request_geo)
     struct geo_db *dbs[] = {geoip2_db};
     struct geo_resolver resolver = {dbs, 1};
     request.device.ip = SLICE_LITERAL("198.51.100.3");
-    geo_resolve(&resolver, &request, &loc);
+    geo_resolve(&resolver, &request, true, &loc);
     assert_point(&loc, GEO_SOURCE_GEOIP, 51.5074, -0.1278, GEO_DEFAULT_GEOIP_ACCURACY_M);
     ck_assert_str_eq(loc.country, "GB");
     ck_assert_slice_eq(loc.city, "Greater London");
@@ -698,7 +719,7 @@ START_TEST(resolve_admin_only_request_geo)
     request = new_request();
     request.user.geo.present = true;
     request.user.geo.country = SLICE_LITERAL("che");
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     ck_assert_int_eq(loc.source, GEO_SOURCE_DECLARED);
     ck_assert_str_eq(loc.country, "CH");
 }
@@ -709,13 +730,13 @@ START_TEST(resolve_nothing_known)
     struct bid_request request = new_request();
     struct location loc;
     memset(&loc, 0xff, sizeof(loc));
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_cleared(&loc);
     request.device.ip = SLICE_LITERAL("192.0.2.10");  /* an IP but no database */
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_cleared(&loc);
     request.device.geo.present = true;  /* an empty geo object */
-    geo_resolve(NULL, &request, &loc);
+    geo_resolve(NULL, &request, true, &loc);
     assert_cleared(&loc);
 }
 END_TEST
@@ -951,6 +972,7 @@ Suite *geo_suite(void)
     tcase_add_test(resolve, resolve_databases_in_order);
     tcase_add_test(resolve, resolve_skips_corrupt_database);
     tcase_add_test(resolve, resolve_completes_admin_fields_without_touching_the_point);
+    tcase_add_test(resolve, resolve_skips_the_lookup_when_no_campaign_needs_the_locality);
     tcase_add_test(resolve, resolve_ignores_inconsistent_geoip);
     tcase_add_test(resolve, resolve_admin_only_request_geo);
     tcase_add_test(resolve, resolve_nothing_known);

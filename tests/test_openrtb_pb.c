@@ -379,7 +379,7 @@ static size_t decide(const struct bid_request *req, struct bid_response *respons
 {
     struct bidder bidder = {snapshot, &resolver};
     struct location location;
-    geo_resolve(&resolver, req, &location);
+    geo_resolve(&resolver, req, true, &location);
     return bidder_decide(&bidder, req, &location, &arena, response);
 }
 

@@ -9,6 +9,7 @@
 #include "geobid/campaign.h"
 #include "geobid/fence_index.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,8 @@ struct snapshot {
     struct fence_index *fence_index;   /* over fences; fence.owner = campaign position */
     struct campaign_ids by_country[SNAPSHOT_COUNTRY_BUCKETS]; /* no fences, with countries */
     struct campaign_ids everywhere;    /* active, no fences, no countries */
+    bool needs_locality;               /* an active campaign targets regions, cities or
+                                          postal codes (see geo_resolve()) */
 };
 
 /* Compiles set into a new snapshot, taking ownership of the set's contents (set is left
