@@ -1,29 +1,16 @@
 #include "geobid/gzip.h"
 
+#include "test_support.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-
-static size_t compress_gzip(const void *data, size_t len, unsigned char *out, size_t cap)
-{
-    z_stream stream = {0};
-    ck_assert_int_eq(deflateInit2(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    stream.next_in = (Bytef *)data;
-    stream.avail_in = (uInt)len;
-    stream.next_out = out;
-    stream.avail_out = (uInt)cap;
-    ck_assert_int_eq(deflate(&stream, Z_FINISH), Z_STREAM_END);
-    size_t written = stream.total_out;
-    deflateEnd(&stream);
-    return written;
-}
 
 START_TEST(round_trip_and_limits)
 {
     static const char text[] = "{\"id\":\"r\",\"imp\":[{\"id\":\"1\"}]}";
-    unsigned char packed[256];
-    size_t packed_len = compress_gzip(text, sizeof(text) - 1, packed, sizeof(packed));
+    size_t packed_len;
+    unsigned char *packed = test_gzip(text, sizeof(text) - 1, &packed_len);
     struct arena arena;
     arena_init(&arena, 1024);
     struct slice out = {0};
@@ -34,14 +21,15 @@ START_TEST(round_trip_and_limits)
     ck_assert_int_eq(gzip_inflate(packed, packed_len, sizeof(text) - 2, &arena, &out),
                      GZIP_TOO_LARGE);
     arena_free(&arena);
+    free(packed);
 }
 END_TEST
 
 START_TEST(damaged_input_is_corrupt)
 {
     static const char text[] = "a body long enough to be worth compressing, a body long enough";
-    unsigned char packed[256];
-    size_t packed_len = compress_gzip(text, sizeof(text) - 1, packed, sizeof(packed));
+    size_t packed_len;
+    unsigned char *packed = test_gzip(text, sizeof(text) - 1, &packed_len);
     struct arena arena;
     arena_init(&arena, 1024);
     struct slice out = {0};
@@ -56,6 +44,7 @@ START_TEST(damaged_input_is_corrupt)
     ck_assert_int_eq(gzip_inflate(packed, packed_len, 1000, &arena, &out), GZIP_CORRUPT);
     ck_assert_ptr_null(out.ptr);
     arena_free(&arena);
+    free(packed);
 }
 END_TEST
 

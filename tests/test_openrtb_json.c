@@ -2,20 +2,19 @@
  * message, the privacy ext placements, escapes, bidfloor rounding, the encoder (parsed
  * back with json_parse), and over-read checks with inputs that end at a guard page.
  *
- * JSON in this file is written with ' for " so it stays readable; dq() swaps them back
- * before decoding (the inputs hold no apostrophes of their own). */
+ * JSON in this file is written with ' for " so it stays readable; test_dq() swaps them
+ * back before decoding (the inputs hold no apostrophes of their own). */
 #include "geobid/openrtb_json.h"
 
 #include "geobid/campaign.h"
 #include "geobid/json.h"
+#include "test_support.h"
 
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 static struct arena arena;
 static struct bid_request request;
@@ -32,21 +31,10 @@ static void teardown(void)
     arena_free(&arena);
 }
 
-/* Returns an arena copy of text with every ' replaced by ". */
-static const char *dq(const char *text)
-{
-    size_t len = strlen(text);
-    char *copy = arena_strndup(&arena, text, len);
-    for (size_t i = 0; i < len; i++)
-        if (copy[i] == '\'')
-            copy[i] = '"';
-    return copy;
-}
-
 /* Decodes the ' -quoted JSON text into the global request. */
 static int decode(const char *text)
 {
-    const char *json = dq(text);
+    const char *json = test_dq(&arena, text);
     return openrtb_json_decode(json, strlen(json), &arena, &request, &err);
 }
 
@@ -490,7 +478,8 @@ END_TEST
 
 START_TEST(test_strings_without_escapes_point_into_input)
 {
-    const char *json = dq("{'id':'abc','imp':[{'id':'x'}],'device':{'ua':'Mozilla'}}");
+    const char *json =
+        test_dq(&arena, "{'id':'abc','imp':[{'id':'x'}],'device':{'ua':'Mozilla'}}");
     size_t len = strlen(json);
     ck_assert_int_eq(openrtb_json_decode(json, len, &arena, &request, &err), 0);
     ck_assert_ptr_eq(request.id.ptr, json + 7);
@@ -698,31 +687,6 @@ static struct slice cstr_slice(const char *s)
     return slice_from_cstr(s);
 }
 
-static struct slice adomain_shoes[] = {SLICE_LITERAL("shoes.example")};
-static struct slice adomain_cafe[] = {SLICE_LITERAL("cafe.example"),
-                                      SLICE_LITERAL("cafe2.example")};
-static struct slice cat_cafe[] = {SLICE_LITERAL("IAB8")};
-
-static struct creative creatives[] = {
-    {.id = SLICE_LITERAL("cr-300x250"),
-     .w = 300,
-     .h = 250,
-     .adm = SLICE_LITERAL("<a href=\"https://shoes.example/?a=1&b=2\">\\o/</a>\n\t\x01"),
-     .adomain = {adomain_shoes, 1}},
-    {.id = SLICE_LITERAL("cr-native"),
-     .w = 0,
-     .h = 0,
-     .adm = SLICE_LITERAL("{\"native\":{}}"),
-     .adomain = {adomain_cafe, 2},
-     .iurl = SLICE_LITERAL("https://cafe.example/i.png"),
-     .cat = {cat_cafe, 1}},
-};
-
-static struct campaign campaigns[] = {
-    {.id = SLICE_LITERAL("shoes")},
-    {.id = SLICE_LITERAL("café")},
-};
-
 /* Finds member key of object obj in doc; returns its value token or -1. */
 static int member_value(const struct json_doc *doc, int obj, const char *key)
 {
@@ -754,8 +718,10 @@ static void encode_two_bids(struct outbuf *out)
 {
     ck_assert_decodes(site_request);
     static struct bid bids[2];
-    bids[0] = (struct bid){&request.imps[0], &campaigns[0], &creatives[0], 1500000};
-    bids[1] = (struct bid){&request.imps[1], &campaigns[1], &creatives[1], 2000001};
+    bids[0] = (struct bid){&request.imps[0], &test_bid_campaigns[0], &test_bid_creatives[0],
+                           1500000};
+    bids[1] = (struct bid){&request.imps[1], &test_bid_campaigns[1], &test_bid_creatives[1],
+                           2000001};
     struct bid_response response = {request.id, bids, 2, cstr_slice("EUR")};
     outbuf_init(out, &arena, 64);
     openrtb_json_codec.encode(&response, out);
@@ -876,7 +842,7 @@ START_TEST(test_codec_vtable)
 {
     ck_assert(openrtb_json_codec.decode == openrtb_json_decode);
     ck_assert(openrtb_json_codec.encode == openrtb_json_encode);
-    const char *json = dq("{'id':'r','imp':[{'id':'1'}]}");
+    const char *json = test_dq(&arena, "{'id':'r','imp':[{'id':'1'}]}");
     ck_assert_int_eq(openrtb_json_codec.decode(json, strlen(json), &arena, &request, &err), 0);
     ck_assert_slice_eq(request.id, "r");
 }
@@ -884,48 +850,28 @@ END_TEST
 
 /* ---- guard page --------------------------------------------------------------- */
 
-/* Memory whose last readable byte is followed by a PROT_NONE page. */
-struct guarded {
-    char *map;
-    size_t map_size;
-    char *end; /* first byte of the guard page */
-};
-
-static struct guarded guarded_alloc(size_t capacity)
-{
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t data_pages = (capacity + page - 1) / page + 1;
-    struct guarded g;
-    g.map_size = (data_pages + 1) * page;
-    g.map = mmap(NULL, g.map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    ck_assert(g.map != MAP_FAILED);
-    g.end = g.map + data_pages * page;
-    ck_assert_int_eq(mprotect(g.end, page, PROT_NONE), 0);
-    return g;
-}
-
 /* Decodes text[0..len) copied so that its last byte is the last readable one. */
-static int decode_guarded(const struct guarded *g, const char *text, size_t len)
+static int decode_guarded(const struct test_guarded *guarded, const char *text, size_t len)
 {
-    char *start = g->end - len;
-    memcpy(start, text, len);
+    const char *start = test_guarded_place(guarded, text, len);
     arena_reset(&arena);
     return openrtb_json_decode(start, len, &arena, &request, &err);
 }
 
 static void check_every_truncation(const char *single_quoted)
 {
-    char *json = strdup(dq(single_quoted)); /* outlives the arena resets below */
+    char *json = strdup(test_dq(&arena, single_quoted)); /* outlives the arena resets below */
     size_t len = strlen(json);
-    struct guarded g = guarded_alloc(len);
-    ck_assert_msg(decode_guarded(&g, json, len) == 0, "%s", err.message);
+    struct test_guarded guarded = test_guarded_alloc(len);
+    ck_assert_msg(decode_guarded(&guarded, json, len) == 0, "%s", err.message);
     ck_assert_uint_ge(request.imp_count, 1);
     for (size_t cut = 0; cut < len; cut++) {
         err.message[0] = '\0';
-        ck_assert_msg(decode_guarded(&g, json, cut) == -1, "prefix of %zu bytes accepted", cut);
+        ck_assert_msg(decode_guarded(&guarded, json, cut) == -1, "prefix of %zu bytes accepted",
+                      cut);
         ck_assert_msg(err.message[0] != '\0', "no message for prefix of %zu bytes", cut);
     }
-    munmap(g.map, g.map_size);
+    test_guarded_free(&guarded);
     free(json);
 }
 

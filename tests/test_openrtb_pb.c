@@ -16,8 +16,8 @@
  *     real request at a guard page;
  *   - encode: the response unpacked by the generated code, and decoded by protoc.
  *
- * JSON in this file is written with ' for " so it stays readable; dq() swaps them back
- * before decoding (the inputs hold no apostrophes of their own). */
+ * JSON in this file is written with ' for " so it stays readable; test_dq() swaps them
+ * back before decoding (the inputs hold no apostrophes of their own). */
 #include "geobid/openrtb_pb.h"
 
 #include "geobid/bidder.h"
@@ -54,27 +54,12 @@ static void teardown(void)
     arena_free(&arena);
 }
 
-/* Returns an arena copy of text with every ' replaced by ". */
-static const char *dq(const char *text)
-{
-    size_t len = strlen(text);
-    char *copy = arena_strndup(&arena, text, len);
-    for (size_t i = 0; i < len; i++)
-        if (copy[i] == '\'')
-            copy[i] = '"';
-    return copy;
-}
-
 /* Returns the bytes of fixture NAME (an arena copy) and their length in *len. */
 static const char *fixture(const char *name, size_t *len)
 {
-    char file[128];
-    snprintf(file, sizeof(file), "pb/%s.pb", name);
-    char *path = test_fixture_path(file);
-    char *data = test_read_file(path, len);
+    char *data = test_read_pb_fixture(name, len);
     char *copy = arena_strndup(&arena, data, *len);
     free(data);
-    free(path);
     return copy;
 }
 
@@ -419,7 +404,7 @@ static void check_encoded_bids(const struct outbuf *body, const struct bid_respo
 START_TEST(test_golden_json_and_protobuf_decide_alike)
 {
     const struct golden_case *c = &golden_cases[_i];
-    const char *json = dq(c->json);
+    const char *json = test_dq(&arena, c->json);
     struct bid_request json_request, pb_request;
     ck_assert_msg(openrtb_json_decode(json, strlen(json), &arena, &json_request, &err) == 0,
                   "%s (JSON): %s", c->fixture, err.message);
@@ -743,36 +728,11 @@ END_TEST
 
 /* ---- encode ----------------------------------------------------------------------- */
 
-static struct slice adomain_shoes[] = {SLICE_LITERAL("shoes.example")};
-static struct slice adomain_cafe[] = {SLICE_LITERAL("cafe.example"),
-                                      SLICE_LITERAL("cafe2.example")};
-static struct slice cat_cafe[] = {SLICE_LITERAL("IAB8")};
-
-static struct creative creatives[] = {
-    {.id = SLICE_LITERAL("cr-300x250"),
-     .w = 300,
-     .h = 250,
-     .adm = SLICE_LITERAL("<a href=\"https://shoes.example/?a=1&b=2\">\\o/</a>\n\t\x01"),
-     .adomain = {adomain_shoes, 1}},
-    {.id = SLICE_LITERAL("cr-native"),
-     .w = 0,
-     .h = 0,
-     .adm = SLICE_LITERAL("{\"native\":{}}"),
-     .adomain = {adomain_cafe, 2},
-     .iurl = SLICE_LITERAL("https://cafe.example/i.png"),
-     .cat = {cat_cafe, 1}},
-};
-
-static struct campaign campaigns[] = {
-    {.id = SLICE_LITERAL("shoes")},
-    {.id = SLICE_LITERAL("café")},
-};
-
 static struct imp imps[] = {{.id = SLICE_LITERAL("1")}, {.id = SLICE_LITERAL("2")}};
 
 static struct bid bids[] = {
-    {&imps[0], &campaigns[0], &creatives[0], 1500000},
-    {&imps[1], &campaigns[1], &creatives[1], 2000001},
+    {&imps[0], &test_bid_campaigns[0], &test_bid_creatives[0], 1500000},
+    {&imps[1], &test_bid_campaigns[1], &test_bid_creatives[1], 2000001},
 };
 
 static const struct bid_response two_bids = {SLICE_LITERAL("req-42"), bids, 2,

@@ -19,6 +19,15 @@ static void post_json(int fd, const char *body, struct http_response *response)
                        strlen(body), response);
 }
 
+/* POSTs a gzipped JSON body (Content-Encoding: gzip) on fd. */
+static void post_gzipped_json(int fd, const void *body, size_t len,
+                              struct http_response *response)
+{
+    test_http_exchange(fd, "POST", "/openrtb2/bid",
+                       "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", body, len,
+                       response);
+}
+
 /* A bid request at (lat, lon) with one 300x250 / 320x50 banner imp. */
 static void make_request(char *out, size_t size, const char *geo_json, const char *ip)
 {
@@ -139,15 +148,11 @@ START_TEST(gzip_body_is_accepted)
     unsigned char *body = test_gzip(request, strlen(request), &len);
     struct http_response response;
     int fd = test_connect(bidder.bid_port);
-    test_http_exchange(fd, "POST", "/openrtb2/bid",
-                       "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", body, len,
-                       &response);
+    post_gzipped_json(fd, body, len, &response);
     ck_assert_int_eq(response.status, 200);
     /* a corrupt gzip body on the same connection: 400, and the connection survives */
     body[len / 2] ^= 0x55;
-    test_http_exchange(fd, "POST", "/openrtb2/bid",
-                       "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", body, len,
-                       &response);
+    post_gzipped_json(fd, body, len, &response);
     ck_assert_int_eq(response.status, 400);
     ck_assert(strstr(response.body, "{\"error\":\"corrupt gzip body\"}") == response.body);
     test_http_exchange(fd, "GET", "/healthz", "", NULL, 0, &response);
@@ -166,9 +171,7 @@ START_TEST(gzip_bomb_is_refused_as_too_large)
     unsigned char *body = test_gzip(plain, plain_len, &len);
     struct http_response response;
     int fd = test_connect(bidder.bid_port);
-    test_http_exchange(fd, "POST", "/openrtb2/bid",
-                       "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", body, len,
-                       &response);
+    post_gzipped_json(fd, body, len, &response);
     ck_assert_int_eq(response.status, 413);
     close(fd);
     free(plain);

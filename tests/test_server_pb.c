@@ -23,17 +23,6 @@ static void stop_bidder(void)
     test_bidder_stop(&bidder);
 }
 
-/* Returns the malloc'ed bytes of fixture pb/NAME.pb and their length in *len. */
-static char *fixture(const char *name, size_t *len)
-{
-    char file[128];
-    snprintf(file, sizeof(file), "pb/%s.pb", name);
-    char *path = test_fixture_path(file);
-    char *data = test_read_file(path, len);
-    free(path);
-    return data;
-}
-
 /* POSTs body to the bid endpoint on a new connection with the given headers. */
 static void post(const char *headers, const void *body, size_t len,
                  struct http_response *response)
@@ -84,7 +73,7 @@ START_TEST(protobuf_bid_in_each_media_type)
 {
     const char *media_type = media_types[_i];
     size_t len;
-    char *body = fixture("site-banner-gps", &len);
+    char *body = test_read_pb_fixture("site-banner-gps", &len);
     char headers[128];
     snprintf(headers, sizeof(headers), "Content-Type: %s\r\n", media_type);
     struct http_response response;
@@ -98,7 +87,7 @@ START_TEST(gzipped_protobuf_bid_in_each_media_type)
 {
     const char *media_type = media_types[_i];
     size_t len, gzip_len;
-    char *body = fixture("site-banner-gps", &len);
+    char *body = test_read_pb_fixture("site-banner-gps", &len);
     unsigned char *gzipped = test_gzip(body, len, &gzip_len);
     char headers[160];
     snprintf(headers, sizeof(headers), "Content-Type: %s\r\nContent-Encoding: gzip\r\n",
@@ -115,7 +104,7 @@ END_TEST
 START_TEST(media_type_parameters_are_ignored)
 {
     size_t len;
-    char *body = fixture("site-banner-gps", &len);
+    char *body = test_read_pb_fixture("site-banner-gps", &len);
     struct http_response response;
     post("Content-Type: application/x-protobuf; proto=com.google.openrtb.BidRequest\r\n", body,
          len, &response);
@@ -127,7 +116,7 @@ END_TEST
 START_TEST(protobuf_no_bid_gets_204)
 {
     size_t len;
-    char *body = fixture("no-geo", &len);
+    char *body = test_read_pb_fixture("no-geo", &len);
     struct http_response response;
     post("Content-Type: application/x-protobuf\r\n", body, len, &response);
     ck_assert_int_eq(response.status, 204);
@@ -139,7 +128,7 @@ END_TEST
 START_TEST(protobuf_and_json_share_a_connection)
 {
     size_t len;
-    char *body = fixture("site-banner-gps", &len);
+    char *body = test_read_pb_fixture("site-banner-gps", &len);
     const char json[] = "{\"id\":\"j\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}],"
                         "\"cur\":[\"EUR\"],\"device\":{\"geo\":{\"lat\":48.861,\"lon\":2.338,"
                         "\"type\":1,\"accuracy\":20}}}";

@@ -57,6 +57,53 @@ char *test_read_file(const char *path, size_t *len)
     return data;
 }
 
+char *test_read_pb_fixture(const char *name, size_t *len)
+{
+    char file[128];
+    snprintf(file, sizeof(file), "pb/%s.pb", name);
+    char *path = test_fixture_path(file);
+    char *data = test_read_file(path, len);
+    free(path);
+    return data;
+}
+
+const char *test_dq(struct arena *arena, const char *text)
+{
+    size_t len = strlen(text);
+    char *copy = arena_strndup(arena, text, len);
+    for (size_t i = 0; i < len; i++)
+        if (copy[i] == '\'')
+            copy[i] = '"';
+    return copy;
+}
+
+/* ---- what the encoder tests bid with -------------------------------------- */
+
+static struct slice adomain_shoes[] = {SLICE_LITERAL("shoes.example")};
+static struct slice adomain_cafe[] = {SLICE_LITERAL("cafe.example"),
+                                      SLICE_LITERAL("cafe2.example")};
+static struct slice cat_cafe[] = {SLICE_LITERAL("IAB8")};
+
+const struct creative test_bid_creatives[2] = {
+    {.id = SLICE_LITERAL("cr-300x250"),
+     .w = 300,
+     .h = 250,
+     .adm = SLICE_LITERAL("<a href=\"https://shoes.example/?a=1&b=2\">\\o/</a>\n\t\x01"),
+     .adomain = {adomain_shoes, 1}},
+    {.id = SLICE_LITERAL("cr-native"),
+     .w = 0,
+     .h = 0,
+     .adm = SLICE_LITERAL("{\"native\":{}}"),
+     .adomain = {adomain_cafe, 2},
+     .iurl = SLICE_LITERAL("https://cafe.example/i.png"),
+     .cat = {cat_cafe, 1}},
+};
+
+const struct campaign test_bid_campaigns[2] = {
+    {.id = SLICE_LITERAL("shoes")},
+    {.id = SLICE_LITERAL("café")},
+};
+
 /* ---- memory that ends at a guard page ------------------------------------ */
 
 struct test_guarded test_guarded_alloc(size_t capacity)

@@ -2,6 +2,9 @@
 #ifndef GEOBID_TEST_SUPPORT_H
 #define GEOBID_TEST_SUPPORT_H
 
+#include "geobid/arena.h"
+#include "geobid/campaign.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -19,6 +22,26 @@ const char *test_shared_geoip_dir(void);
 
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; aborts the test on error. */
 char *test_read_file(const char *path, size_t *len);
+
+/* Returns the malloc'ed bytes of the protobuf fixture "<fixture dir>/pb/<name>.pb" (see
+ * tests/fixtures/pb), NUL-terminated, and their length in *len; aborts the test when it
+ * cannot be read. */
+char *test_read_pb_fixture(const char *name, size_t *len);
+
+/* Returns an arena copy of text with every ' replaced by ", so that tests can write JSON
+ * as 'id':'r' (the texts hold no apostrophes of their own). Valid until the arena is
+ * reset. */
+const char *test_dq(struct arena *arena, const char *text);
+
+/* ---- what the encoder tests bid with -------------------------------------- */
+
+/* The two campaigns and creatives the OpenRTB encoder tests put in their bids:
+ * [0] campaign "shoes", creative "cr-300x250", a 300x250 banner whose adm needs every
+ * kind of escaping (quotes, &, backslash, newline, tab, a control byte), one adomain;
+ * [1] campaign "café" (UTF-8), creative "cr-native", 0x0 with a JSON adm, two adomains,
+ * an iurl and one category. Static data, never modified. */
+extern const struct campaign test_bid_campaigns[2];
+extern const struct creative test_bid_creatives[2];
 
 /* ---- memory that ends at a guard page ------------------------------------ */
 
