@@ -93,9 +93,10 @@ $(BUILD)/fixtures/pb/%.pb: tests/fixtures/pb/%.txtpb tests/fixtures/pb/reference
 	       reference.proto < $< > $@.tmp && mv $@.tmp $@
 
 unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(PB_FIXTURES) $(BUILD)/fuzz-replay \
-            $(BUILD)/fuzz-replay-pb
+            $(BUILD)/fuzz-replay-pb $(BUILD)/fuzz-replay-http1
 	$(BUILD)/fuzz-replay fuzz/corpus/openrtb_json/*
 	$(BUILD)/fuzz-replay-pb fuzz/corpus/openrtb_pb/*
+	$(BUILD)/fuzz-replay-http1 fuzz/corpus/http1/*
 	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
 
 check-asan:
@@ -109,31 +110,46 @@ test: deps
 # The same fuzz/fuzz_*.c drive libFuzzer (make fuzz, clang) and a plain replay of the
 # committed corpus that runs in every test run.
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c fuzz/request_invariants.c \
+                     fuzz/request_invariants.h $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-$(BUILD)/fuzz-replay-pb: fuzz/replay.c fuzz/fuzz_openrtb_pb.c $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/fuzz-replay-pb: fuzz/replay.c fuzz/fuzz_openrtb_pb.c fuzz/request_invariants.c \
+                        fuzz/request_invariants.h $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+$(BUILD)/fuzz-replay-http1: fuzz/replay.c fuzz/fuzz_http1.c $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 fuzz: deps
 	$(MAKE) CC=clang BUILD=build/fuzz OPT='-O1 -g -fsanitize=fuzzer-no-link' \
-	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json build/fuzz/fuzz-openrtb-pb
+	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json build/fuzz/fuzz-openrtb-pb \
+	        build/fuzz/fuzz-http1
 	mkdir -p build/fuzz/corpus && build/fuzz/fuzz-openrtb-json -max_total_time=$(FUZZ_SECONDS) \
 	      -dict=fuzz/openrtb_json.dict build/fuzz/corpus fuzz/corpus/openrtb_json
 	mkdir -p build/fuzz/corpus-pb && build/fuzz/fuzz-openrtb-pb -max_total_time=$(FUZZ_SECONDS) \
 	      build/fuzz/corpus-pb fuzz/corpus/openrtb_pb
+	mkdir -p build/fuzz/corpus-http1 && build/fuzz/fuzz-http1 -max_total_time=$(FUZZ_SECONDS) \
+	      -dict=fuzz/http1.dict build/fuzz/corpus-http1 fuzz/corpus/http1
 
-build/fuzz/fuzz-openrtb-json: fuzz/fuzz_openrtb_json.c build/fuzz/libgeobid.a
+build/fuzz/fuzz-openrtb-json: fuzz/fuzz_openrtb_json.c fuzz/request_invariants.c \
+                              fuzz/request_invariants.h build/fuzz/libgeobid.a
 	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
-	      $^ $(LDLIBS) -o $@
+	      $(filter-out %.h,$^) $(LDLIBS) -o $@
 
-build/fuzz/fuzz-openrtb-pb: fuzz/fuzz_openrtb_pb.c build/fuzz/libgeobid.a
+build/fuzz/fuzz-openrtb-pb: fuzz/fuzz_openrtb_pb.c fuzz/request_invariants.c \
+                            fuzz/request_invariants.h build/fuzz/libgeobid.a
 	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild/fuzz/gen \
-	      -fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+	      -fsanitize=fuzzer,address,undefined $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+build/fuzz/fuzz-http1: fuzz/fuzz_http1.c build/fuzz/libgeobid.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
+	      $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 # ---- benchmarks ----------------------------------------------------------
-$(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# $^ without the headers that the -MMD dependency file adds as prerequisites
+$(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 bench: deps
 	$(MAKE) $(PROGRAMS) $(BUILD)/bench-pipeline

@@ -45,72 +45,49 @@
 #include "geobid/json.h"
 #include "geobid/slice.h"
 
-/* Two private copies of jsmn for the reference rows, renamed so they coexist with the
- * declarations geobid/json.h made, both JSMN_STRICT like src/json.c:
+/* Two private copies of jsmn for the reference rows, both JSMN_STRICT like src/json.c,
+ * renamed so they coexist with the declarations geobid/json.h made:
  *   jsmna (jsmnatok_t, jsmna_parse...)  plain: a "}" "]" or "," scans the tokens backwards
- *   jsmnb (jsmnbtok_t, jsmnb_parse...)  with JSMN_PARENT_LINKS: each token knows its parent */
+ *   jsmnb (jsmnbtok_t, jsmnb_parse...)  with JSMN_PARENT_LINKS: each token knows its parent
+ * Every jsmn name expands to the current JSMN_COPY prefix when jsmn.h is read, so one list
+ * of renames serves both copies; after them the names are jsmn's own again. */
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PASTE_(a, b) a##b
+#define JSMN_PASTE(a, b) JSMN_PASTE_(a, b)
+#define jsmntype_t JSMN_PASTE(JSMN_COPY, type_t)
+#define JSMN_UNDEFINED JSMN_PASTE(JSMN_COPY_UPPER, _UNDEFINED)
+#define JSMN_OBJECT JSMN_PASTE(JSMN_COPY_UPPER, _OBJECT)
+#define JSMN_ARRAY JSMN_PASTE(JSMN_COPY_UPPER, _ARRAY)
+#define JSMN_STRING JSMN_PASTE(JSMN_COPY_UPPER, _STRING)
+#define JSMN_PRIMITIVE JSMN_PASTE(JSMN_COPY_UPPER, _PRIMITIVE)
+#define jsmnerr JSMN_PASTE(JSMN_COPY, err)
+#define JSMN_ERROR_NOMEM JSMN_PASTE(JSMN_COPY_UPPER, _ERROR_NOMEM)
+#define JSMN_ERROR_INVAL JSMN_PASTE(JSMN_COPY_UPPER, _ERROR_INVAL)
+#define JSMN_ERROR_PART JSMN_PASTE(JSMN_COPY_UPPER, _ERROR_PART)
+#define jsmntok_t JSMN_PASTE(JSMN_COPY, tok_t)
+#define jsmn_parser JSMN_PASTE(JSMN_COPY, _parser)
+#define jsmn_init JSMN_PASTE(JSMN_COPY, _init)
+#define jsmn_parse JSMN_PASTE(JSMN_COPY, _parse)
+#define jsmn_alloc_token JSMN_PASTE(JSMN_COPY, _alloc_token)
+#define jsmn_fill_token JSMN_PASTE(JSMN_COPY, _fill_token)
+#define jsmn_parse_primitive JSMN_PASTE(JSMN_COPY, _parse_primitive)
+#define jsmn_parse_string JSMN_PASTE(JSMN_COPY, _parse_string)
+
+#define JSMN_COPY jsmna
+#define JSMN_COPY_UPPER JSMNA
 #undef JSMN_PARENT_LINKS
 #undef JSMN_H
-#define jsmntype_t jsmnatype_t
-#define JSMN_UNDEFINED JSMNA_UNDEFINED
-#define JSMN_OBJECT JSMNA_OBJECT
-#define JSMN_ARRAY JSMNA_ARRAY
-#define JSMN_STRING JSMNA_STRING
-#define JSMN_PRIMITIVE JSMNA_PRIMITIVE
-#define jsmnerr jsmnaerr
-#define JSMN_ERROR_NOMEM JSMNA_ERROR_NOMEM
-#define JSMN_ERROR_INVAL JSMNA_ERROR_INVAL
-#define JSMN_ERROR_PART JSMNA_ERROR_PART
-#define jsmntok_t jsmnatok_t
-#define jsmn_parser jsmna_parser
-#define jsmn_init jsmna_init
-#define jsmn_parse jsmna_parse
-#define jsmn_alloc_token jsmna_alloc_token
-#define jsmn_fill_token jsmna_fill_token
-#define jsmn_parse_primitive jsmna_parse_primitive
-#define jsmn_parse_string jsmna_parse_string
 #include <jsmn.h>
-#undef jsmntype_t
-#undef JSMN_UNDEFINED
-#undef JSMN_OBJECT
-#undef JSMN_ARRAY
-#undef JSMN_STRING
-#undef JSMN_PRIMITIVE
-#undef jsmnerr
-#undef JSMN_ERROR_NOMEM
-#undef JSMN_ERROR_INVAL
-#undef JSMN_ERROR_PART
-#undef jsmntok_t
-#undef jsmn_parser
-#undef jsmn_init
-#undef jsmn_parse
-#undef jsmn_alloc_token
-#undef jsmn_fill_token
-#undef jsmn_parse_primitive
-#undef jsmn_parse_string
-#undef JSMN_H
+
+#undef JSMN_COPY
+#undef JSMN_COPY_UPPER
+#define JSMN_COPY jsmnb
+#define JSMN_COPY_UPPER JSMNB
 #define JSMN_PARENT_LINKS
-#define jsmntype_t jsmnbtype_t
-#define JSMN_UNDEFINED JSMNB_UNDEFINED
-#define JSMN_OBJECT JSMNB_OBJECT
-#define JSMN_ARRAY JSMNB_ARRAY
-#define JSMN_STRING JSMNB_STRING
-#define JSMN_PRIMITIVE JSMNB_PRIMITIVE
-#define jsmnerr jsmnberr
-#define JSMN_ERROR_NOMEM JSMNB_ERROR_NOMEM
-#define JSMN_ERROR_INVAL JSMNB_ERROR_INVAL
-#define JSMN_ERROR_PART JSMNB_ERROR_PART
-#define jsmntok_t jsmnbtok_t
-#define jsmn_parser jsmnb_parser
-#define jsmn_init jsmnb_init
-#define jsmn_parse jsmnb_parse
-#define jsmn_alloc_token jsmnb_alloc_token
-#define jsmn_fill_token jsmnb_fill_token
-#define jsmn_parse_primitive jsmnb_parse_primitive
-#define jsmn_parse_string jsmnb_parse_string
+#undef JSMN_H
 #include <jsmn.h>
+
 #undef jsmntype_t
 #undef JSMN_UNDEFINED
 #undef JSMN_OBJECT
@@ -129,6 +106,8 @@
 #undef jsmn_fill_token
 #undef jsmn_parse_primitive
 #undef jsmn_parse_string
+#undef JSMN_COPY
+#undef JSMN_COPY_UPPER
 
 #include <cjson/cJSON.h>
 #include <yajl/yajl_parse.h>
@@ -575,12 +554,18 @@ static int gb_regs(const struct json_doc *doc, int obj, struct fields *f)
     return 0;
 }
 
+/* src/json.c's json_parse() into the request arena (reset first). Returns 0 or -1. */
+static int gb_parse(const char *text, size_t len, struct json_doc *doc)
+{
+    struct error err;
+    arena_reset(&bench_arena);
+    return json_parse(doc, text, len, &bench_arena, &err);
+}
+
 static int gb_run(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
 {
     struct json_doc doc;
-    struct error err;
-    arena_reset(&bench_arena);
-    if (json_parse(&doc, text, len, &bench_arena, &err) != 0 || !json_is(&doc, 0, JSMN_OBJECT))
+    if (gb_parse(text, len, &doc) != 0 || !json_is(&doc, 0, JSMN_OBJECT))
         return -1;
     JSON_FOR_EACH_MEMBER(&doc, 0, key, n)
     {
@@ -627,53 +612,16 @@ static int gb_run(const char *text, size_t len, struct fields *f, char *canon, s
 static int gb_accepts(const char *text, size_t len)
 {
     struct json_doc doc;
-    struct error err;
-    arena_reset(&bench_arena);
-    return json_parse(&doc, text, len, &bench_arena, &err) == 0;
+    return gb_parse(text, len, &doc) == 0;
 }
 
-/* ---- jsmn alone ---------------------------------------------------------------------- */
+/* ---- references: parsing alone ------------------------------------------------------- */
 
-static jsmnatok_t raw_tokens[4096];
-static jsmnbtok_t raw_pl_tokens[4096];
-
-static int run_jsmn_raw(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
+/* The parse-only rows keep their token count in f->tmax, for the checksum. */
+static int keep_token_count(struct fields *f, int count)
 {
-    (void)canon;
-    (void)cap;
-    jsmna_parser parser;
-    jsmna_init(&parser);
-    int count = jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
-    f->tmax = count; /* something for the checksum */
-    return count > 0 ? 0 : -1;
-}
-
-static int accepts_jsmn_raw(const char *text, size_t len)
-{
-    jsmna_parser parser;
-    jsmna_init(&parser);
-    return jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0])) > 0;
-}
-
-static int run_jsmn_raw_parent(const char *text, size_t len, struct fields *f, char *canon,
-                               size_t cap)
-{
-    (void)canon;
-    (void)cap;
-    jsmnb_parser parser;
-    jsmnb_init(&parser);
-    int count = jsmnb_parse(&parser, text, len, raw_pl_tokens,
-                            sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0]));
     f->tmax = count;
     return count > 0 ? 0 : -1;
-}
-
-static int accepts_jsmn_raw_parent(const char *text, size_t len)
-{
-    jsmnb_parser parser;
-    jsmnb_init(&parser);
-    return jsmnb_parse(&parser, text, len, raw_pl_tokens,
-                       sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0])) > 0;
 }
 
 /* src/json.c's json_parse alone: tokenize + validate, no extraction. */
@@ -683,12 +631,52 @@ static int run_geobid_parse(const char *text, size_t len, struct fields *f, char
     (void)canon;
     (void)cap;
     struct json_doc doc;
-    struct error err;
-    arena_reset(&bench_arena);
-    if (json_parse(&doc, text, len, &bench_arena, &err) != 0)
-        return -1;
-    f->tmax = doc.token_count;
-    return 0;
+    return keep_token_count(f, gb_parse(text, len, &doc) == 0 ? doc.token_count : -1);
+}
+
+static jsmnatok_t raw_tokens[4096];
+static jsmnbtok_t raw_pl_tokens[4096];
+
+/* jsmn alone (plain copy): returns the token count, or a negative jsmnaerr. */
+static int jsmn_raw_parse(const char *text, size_t len)
+{
+    jsmna_parser parser;
+    jsmna_init(&parser);
+    return jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
+}
+
+/* jsmn alone (JSMN_PARENT_LINKS copy): the same. */
+static int jsmn_raw_parent_parse(const char *text, size_t len)
+{
+    jsmnb_parser parser;
+    jsmnb_init(&parser);
+    return jsmnb_parse(&parser, text, len, raw_pl_tokens,
+                       sizeof(raw_pl_tokens) / sizeof(raw_pl_tokens[0]));
+}
+
+static int run_jsmn_raw(const char *text, size_t len, struct fields *f, char *canon, size_t cap)
+{
+    (void)canon;
+    (void)cap;
+    return keep_token_count(f, jsmn_raw_parse(text, len));
+}
+
+static int accepts_jsmn_raw(const char *text, size_t len)
+{
+    return jsmn_raw_parse(text, len) > 0;
+}
+
+static int run_jsmn_raw_parent(const char *text, size_t len, struct fields *f, char *canon,
+                               size_t cap)
+{
+    (void)canon;
+    (void)cap;
+    return keep_token_count(f, jsmn_raw_parent_parse(text, len));
+}
+
+static int accepts_jsmn_raw_parent(const char *text, size_t len)
+{
+    return jsmn_raw_parent_parse(text, len) > 0;
 }
 
 /* ---- cJSON ------------------------------------------------------------------------------ */
@@ -1958,6 +1946,8 @@ static int accepts_json_parser(const char *text, size_t len)
 
 typedef int run_fn(const char *text, size_t len, struct fields *f, char *canon, size_t cap);
 
+enum { max_runs = 64, canonical_cap = 4096 };
+
 struct variant {
     const char *name;
     run_fn *run;
@@ -1965,8 +1955,8 @@ struct variant {
     int (*accepts)(const char *text, size_t len);
     bool extracts;                 /* false: reference only, not a full decoder */
     /* filled in */
-    double ns[64];                 /* per round: CPU ns per request */
-    double wall[64];               /* per round: wall ns per request */
+    double ns[max_runs];           /* per round: CPU ns per request */
+    double wall[max_runs];         /* per round: wall ns per request */
     double wall_median;
     double median, min, max;
     double paired;                 /* median over rounds of ns / fastest's ns that round */
@@ -1995,9 +1985,65 @@ static struct variant variants[] = {
 
 enum { variant_count = sizeof(variants) / sizeof(variants[0]) };
 
-static volatile uint64_t sink;
+/* Every run of a variant outside the timed loop's body goes between these two: the
+ * variant's setup, then cJSON's global hooks back to malloc. */
+static void variant_begin(const struct variant *v)
+{
+    if (v->setup != NULL)
+        v->setup();
+}
 
-static int cmp_double(const void *a, const void *b);
+static void variant_end(void)
+{
+    cjson_use_malloc();
+}
+
+/* Runs v once on freshly initialised fields. */
+static inline int run_once(const struct variant *v, const char *text, size_t len,
+                           struct fields *f, char *canon, size_t cap)
+{
+    fields_init(f);
+    return v->run(text, len, f, canon, cap);
+}
+
+/* Runs every variant once; the full decoders must print identical canonical values,
+ * the first of which is copied to reference. Records each variant's arena use. Returns
+ * the number of full decoders; exits when a variant fails or disagrees. */
+static int check_extraction(const char *text, size_t len, char reference[canonical_cap])
+{
+    static char got[canonical_cap];
+    int decoders = 0;
+    reference[0] = '\0';
+    for (int i = 0; i < variant_count; i++) {
+        struct variant *v = &variants[i];
+        struct fields f;
+        variant_begin(v);
+        arena_reset(&bench_arena);
+        got[0] = '\0';
+        int rc = run_once(v, text, len, &f, got, sizeof(got));
+        v->arena_bytes = bench_arena.used;
+        variant_end();
+        if (rc != 0) {
+            fprintf(stderr, "%s: failed to parse/extract the request\n", v->name);
+            exit(1);
+        }
+        if (!v->extracts)
+            continue;
+        decoders++;
+        if (reference[0] == '\0') {
+            memcpy(reference, got, sizeof(got));
+        } else if (strcmp(reference, got) != 0) {
+            fprintf(stderr, "%s extracted different values:\n%s\nexpected:\n%s", v->name, got,
+                    reference);
+            exit(1);
+        }
+    }
+    return decoders;
+}
+
+/* ---- timing ------------------------------------------------------------------------------ */
+
+static volatile uint64_t sink;
 
 /* Thread CPU time is the primary clock: on a shared 2-core machine a round is often
  * descheduled for a while, which wall time charges to whichever variant was running.
@@ -2009,18 +2055,18 @@ static double clock_ns(clockid_t clock)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* Runs v n times; returns CPU ns per request and stores wall ns per request in
+ * *wall_ns (when not NULL). */
 static double time_round(struct variant *v, const char *text, size_t len, long n,
                          double *wall_ns)
 {
     struct fields f;
     uint64_t sum = 0;
-    if (v->setup != NULL)
-        v->setup();
+    variant_begin(v);
     double wall_start = clock_ns(CLOCK_MONOTONIC);
     double cpu_start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     for (long i = 0; i < n; i++) {
-        fields_init(&f);
-        if (v->run(text, len, &f, NULL, 0) != 0) {
+        if (run_once(v, text, len, &f, NULL, 0) != 0) {
             fprintf(stderr, "%s: parse failed during timing\n", v->name);
             exit(1);
         }
@@ -2029,24 +2075,112 @@ static double time_round(struct variant *v, const char *text, size_t len, long n
     double cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
     double wall = clock_ns(CLOCK_MONOTONIC) - wall_start;
     sink += sum;
-    cjson_use_malloc();
+    variant_end();
     if (wall_ns != NULL)
         *wall_ns = wall / (double)n;
     return cpu / (double)n;
 }
 
-static double median_of(const double *values, int count)
+/* One warm-up round per selected variant, then `runs` rounds that each run every
+ * selected variant n times, interleaved in slices of n/20: A B C ... A B C ..., so a
+ * noisy second hits all variants of the round, not one of them. */
+static void time_variants(const char *text, size_t len, int runs, long n, const bool *selected)
 {
-    double sorted[64];
-    memcpy(sorted, values, sizeof(double) * (size_t)count);
-    qsort(sorted, (size_t)count, sizeof(double), cmp_double);
-    return count % 2 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+    enum { slices = 20 };
+    for (int i = 0; i < variant_count; i++)
+        if (selected[i])
+            time_round(&variants[i], text, len, n / 10 + 1, NULL);
+    for (int r = 0; r < runs; r++) {
+        double cpu_total[variant_count] = {0}, wall_total[variant_count] = {0};
+        for (int sl = 0; sl < slices; sl++) {
+            long chunk = n / slices + (sl < n % slices);
+            for (int i = 0; i < variant_count; i++) {
+                if (!selected[i] || chunk == 0)
+                    continue;
+                double wall;
+                cpu_total[i] += time_round(&variants[i], text, len, chunk, &wall) * (double)chunk;
+                wall_total[i] += wall * (double)chunk;
+            }
+        }
+        for (int i = 0; i < variant_count; i++) {
+            variants[i].ns[r] = cpu_total[i] / (double)n;
+            variants[i].wall[r] = wall_total[i] / (double)n;
+        }
+        fprintf(stderr, "round %d/%d done\n", r + 1, runs);
+    }
 }
 
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+static double median_of(const double *values, int count)
+{
+    double sorted[max_runs];
+    memcpy(sorted, values, sizeof(double) * (size_t)count);
+    qsort(sorted, (size_t)count, sizeof(double), cmp_double);
+    return count % 2 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+}
+
+/* Fills every variant's median, min, max and wall median over its rounds, then its
+ * paired ratio: per round against the time of the fastest selected full decoder in
+ * that same round, median over rounds. Returns that decoder's index (0 when none was
+ * selected: with --only a reference row the ratio columns are meaningless). */
+static int summarize(int runs, const bool *selected)
+{
+    int best = 0;
+    double fastest = INFINITY;
+    for (int i = 0; i < variant_count; i++) {
+        struct variant *v = &variants[i];
+        v->median = median_of(v->ns, runs);
+        v->wall_median = median_of(v->wall, runs);
+        v->min = v->max = v->ns[0];
+        for (int r = 1; r < runs; r++) {
+            v->min = fmin(v->min, v->ns[r]);
+            v->max = fmax(v->max, v->ns[r]);
+        }
+        if (selected[i] && v->extracts && v->median < fastest) {
+            fastest = v->median;
+            best = i;
+        }
+    }
+    for (int i = 0; i < variant_count; i++) {
+        double ratios[max_runs];
+        for (int r = 0; r < runs; r++)
+            ratios[r] = variants[i].ns[r] / variants[best].ns[r];
+        variants[i].paired = median_of(ratios, runs);
+    }
+    return isinf(fastest) ? -1 : best;
+}
+
+static void print_timing(int runs, long n, const bool *selected, int best)
+{
+    /* without a full decoder (--only a reference row) ratios are against 1 ns */
+    double fastest = best >= 0 ? variants[best].median : 1.0;
+    printf("\n%d interleaved rounds x %ld requests; CPU ns per request (parse + extract + free)\n",
+           runs, n);
+    printf("%-18s %7s %7s %7s %7s %7s %7s %7s %7s\n", "variant", "median", "min", "max",
+           "ratio", "paired", "wall", "allocs", "bytes");
+    for (int i = 0; i < variant_count; i++) {
+        const struct variant *v = &variants[i];
+        if (!selected[i])
+            continue;
+        char allocs[32] = "n/a", bytes[32] = "n/a";
+        if (v->allocs >= 0) {
+            snprintf(allocs, sizeof(allocs), "%ld", v->allocs);
+            snprintf(bytes, sizeof(bytes), "%ld", v->alloc_bytes);
+        }
+        printf("%-18s %7.0f %7.0f %7.0f %6.2fx %6.2fx %7.0f %7s %7s  arena %zu B%s\n", v->name,
+               v->median, v->min, v->max, v->median / fastest, v->paired, v->wall_median, allocs,
+               bytes, v->arena_bytes, v->extracts ? "" : "  (reference: parse only)");
+    }
+    printf("ratio = median / median of the fastest full decoder (%s); paired = median over\n"
+           "rounds of ns / its ns in the same round; wall = median wall-clock ns; allocs, bytes =\n"
+           "malloc+calloc+realloc calls and bytes requested by one warmed-up request (mtrace);\n"
+           "arena = bytes carved from the per-request arena (reused: no malloc after warm-up)\n",
+           variants[best >= 0 ? best : 0].name);
 }
 
 /* ---- allocation counting -------------------------------------------------------------- */
@@ -2057,10 +2191,15 @@ struct alloc_count {
 
 static struct alloc_count hook_count;
 
-static void *count_malloc(size_t size)
+static void count_allocation(size_t size)
 {
     hook_count.calls++;
     hook_count.bytes += (long)size;
+}
+
+static void *count_malloc(size_t size)
+{
+    count_allocation(size);
     return malloc(size);
 }
 
@@ -2073,8 +2212,7 @@ static void *count_malloc_ctx(void *ctx, size_t size)
 static void *count_realloc_ctx(void *ctx, void *ptr, size_t size)
 {
     (void)ctx;
-    hook_count.calls++;
-    hook_count.bytes += (long)size;
+    count_allocation(size);
     return realloc(ptr, size);
 }
 
@@ -2084,12 +2222,27 @@ static void count_free_ctx(void *ctx, void *ptr)
     free(ptr);
 }
 
+/* Each runs one request with its library's allocator hooks pointed at the counters. */
+static int hooked_cjson(const char *text, size_t len, struct fields *f)
+{
+    cJSON_Hooks hooks = {count_malloc, free};
+    cJSON_InitHooks(&hooks);
+    int rc = run_cjson(text, len, f, NULL, 0);
+    cJSON_InitHooks(NULL);
+    return rc;
+}
+
+static int hooked_yajl_stream(const char *text, size_t len, struct fields *f)
+{
+    yajl_alloc_funcs afs = {count_malloc_ctx, count_realloc_ctx, count_free_ctx, NULL};
+    return run_yajl_stream_with(text, len, f, NULL, 0, &afs);
+}
+
 #ifdef HAVE_JSON_PARSER
 static void *count_jp_alloc(size_t size, int zero, void *user_data)
 {
     (void)user_data;
-    hook_count.calls++;
-    hook_count.bytes += (long)size;
+    count_allocation(size);
     return zero ? calloc(1, size) : malloc(size);
 }
 
@@ -2098,89 +2251,93 @@ static void count_jp_free(void *ptr, void *user_data)
     (void)user_data;
     free(ptr);
 }
+
+static int hooked_json_parser(const char *text, size_t len, struct fields *f)
+{
+    json_settings settings = {0};
+    settings.mem_alloc = count_jp_alloc;
+    settings.mem_free = count_jp_free;
+    return run_json_parser_with(text, len, f, NULL, 0, &settings);
+}
 #endif
+
+static const struct {
+    const char *name, *hooks;
+    int (*run)(const char *text, size_t len, struct fields *f);
+} hooked[] = {
+    {"cjson", "cJSON_InitHooks", hooked_cjson},
+    {"yajl-stream", "yajl_alloc_funcs", hooked_yajl_stream},
+#ifdef HAVE_JSON_PARSER
+    {"json-parser", "json_settings.mem_alloc", hooked_json_parser},
+#endif
+};
 
 /* Counts through the allocator hooks the libraries offer (yajl_tree offers none). */
 static void print_hook_counts(const char *text, size_t len)
 {
-    struct fields f;
     printf("\nAllocations counted through each library's own allocator hooks, one request:\n");
-
-    cJSON_Hooks hooks = {count_malloc, free};
-    cJSON_InitHooks(&hooks);
-    hook_count = (struct alloc_count){0, 0};
-    fields_init(&f);
-    if (run_cjson(text, len, &f, NULL, 0) != 0)
-        exit(1);
-    cJSON_InitHooks(NULL);
-    printf("  %-18s %5ld allocations %7ld bytes  (cJSON_InitHooks)\n", "cjson", hook_count.calls,
-           hook_count.bytes);
-
-    yajl_alloc_funcs afs = {count_malloc_ctx, count_realloc_ctx, count_free_ctx, NULL};
-    hook_count = (struct alloc_count){0, 0};
-    fields_init(&f);
-    if (run_yajl_stream_with(text, len, &f, NULL, 0, &afs) != 0)
-        exit(1);
-    printf("  %-18s %5ld allocations %7ld bytes  (yajl_alloc_funcs)\n", "yajl-stream",
-           hook_count.calls, hook_count.bytes);
-#ifdef HAVE_JSON_PARSER
-    json_settings settings = {0};
-    settings.mem_alloc = count_jp_alloc;
-    settings.mem_free = count_jp_free;
-    hook_count = (struct alloc_count){0, 0};
-    fields_init(&f);
-    if (run_json_parser_with(text, len, &f, NULL, 0, &settings) != 0)
-        exit(1);
-    printf("  %-18s %5ld allocations %7ld bytes  (json_settings.mem_alloc)\n", "json-parser",
-           hook_count.calls, hook_count.bytes);
-#endif
+    for (size_t i = 0; i < sizeof(hooked) / sizeof(hooked[0]); i++) {
+        struct fields f;
+        hook_count = (struct alloc_count){0, 0};
+        fields_init(&f);
+        if (hooked[i].run(text, len, &f) != 0)
+            exit(1);
+        printf("  %-18s %5ld allocations %7ld bytes  (%s)\n", hooked[i].name, hook_count.calls,
+               hook_count.bytes, hooked[i].hooks);
+    }
     printf("  %-18s   (no hook: yajl_tree_parse allocates with malloc directly)\n", "yajl-tree");
 }
 
+/* Counts the '+' (malloc/calloc) and '>' (realloc) lines of an mtrace file into *out.
+ * Returns 1 when the trace started, 0 when it did not, -1 when the file cannot be read. */
+static int read_trace(const char *trace_path, struct alloc_count *out)
+{
+    FILE *trace = fopen(trace_path, "r");
+    if (trace == NULL)
+        return -1;
+    char line[512];
+    int started = 0;
+    *out = (struct alloc_count){0, 0};
+    while (fgets(line, sizeof(line), trace) != NULL) {
+        if (strncmp(line, "= Start", 7) == 0)
+            started = 1;
+        const char *p = strstr(line, " + 0x");
+        if (p == NULL)
+            p = strstr(line, " > 0x");
+        unsigned long long addr, size;
+        if (p != NULL && sscanf(p + 3, "%llx %llx", &addr, &size) == 2) {
+            out->calls++;
+            out->bytes += (long)size;
+        }
+    }
+    fclose(trace);
+    return started;
+}
+
 /* Child mode (run with LD_PRELOAD=libc_malloc_debug.so.0 MALLOC_TRACE=file): for each
- * variant, warm up, then trace exactly one request and count '+' (malloc/calloc) and
- * '>' (realloc) lines. Prints "name calls bytes" per variant. */
+ * variant, warm up, then trace exactly one request. Prints "name calls bytes" per
+ * variant (-1 -1 when the trace did not start). */
 static int count_allocs_child(const char *trace_path, const char *text, size_t len)
 {
     for (int i = 0; i < variant_count; i++) {
         struct variant *v = &variants[i];
         struct fields f;
-        if (v->setup != NULL)
-            v->setup();
-        for (int w = 0; w < 3; w++) {
-            fields_init(&f);
-            if (v->run(text, len, &f, NULL, 0) != 0)
+        variant_begin(v);
+        for (int w = 0; w < 3; w++)
+            if (run_once(v, text, len, &f, NULL, 0) != 0)
                 return 1;
-        }
         fields_init(&f);
         mtrace();
         int rc = v->run(text, len, &f, NULL, 0);
         muntrace();
-        cjson_use_malloc();
+        variant_end();
         if (rc != 0)
             return 1;
-        FILE *trace = fopen(trace_path, "r");
-        if (trace == NULL)
+        struct alloc_count count;
+        int started = read_trace(trace_path, &count);
+        if (started < 0)
             return 1;
-        char line[512];
-        long calls = 0, bytes = 0;
-        bool started = false;
-        while (fgets(line, sizeof(line), trace) != NULL) {
-            if (strncmp(line, "= Start", 7) == 0)
-                started = true;
-            const char *p = strstr(line, " + 0x");
-            if (p == NULL)
-                p = strstr(line, " > 0x");
-            if (p == NULL)
-                continue;
-            unsigned long long addr, size;
-            if (sscanf(p + 3, "%llx %llx", &addr, &size) == 2) {
-                calls++;
-                bytes += (long)size;
-            }
-        }
-        fclose(trace);
-        printf("%s %ld %ld\n", v->name, started ? calls : -1, started ? bytes : -1);
+        printf("%s %ld %ld\n", v->name, started ? count.calls : -1, started ? count.bytes : -1);
     }
     return 0;
 }
@@ -2254,34 +2411,44 @@ static const struct sample samples[] = {
     {"number 1e400", "{\"a\":1e400}", true},
 };
 
+/* A table row: its label and one cell per variant that has an accepts() check. */
+static void print_strictness_row(const char *label, const char *const cells[variant_count])
+{
+    printf("  %-31s", label);
+    for (int i = 0; i < variant_count; i++)
+        if (variants[i].accepts != NULL)
+            printf(" %-15.15s", cells[i]);
+    printf("\n");
+}
+
 static void print_strictness(void)
 {
     printf("\nStrictness: does the parser ACCEPT the document? (RFC 8259 validity in 2nd column;\n"
            "geobid-json = json_parse() of src/json.c, which defers string escapes to reads)\n");
-    printf("  %-24s %-6s", "document", "valid");
+    const char *cells[variant_count];
+    char label[64], counts[variant_count][16];
+    int wrong[variant_count] = {0};
     for (int i = 0; i < variant_count; i++)
-        if (variants[i].accepts != NULL)
-            printf(" %-15.15s", variants[i].name);
-    printf("\n");
-    int wrong[variant_count];
-    memset(wrong, 0, sizeof(wrong));
+        cells[i] = variants[i].name;
+    snprintf(label, sizeof(label), "%-24s %-6s", "document", "valid");
+    print_strictness_row(label, cells);
     for (size_t s = 0; s < sizeof(samples) / sizeof(samples[0]); s++) {
-        printf("  %-24s %-6s", samples[s].what, samples[s].valid ? "yes" : "no");
+        const struct sample *sample = &samples[s];
         for (int i = 0; i < variant_count; i++) {
             if (variants[i].accepts == NULL)
                 continue;
-            int ok = variants[i].accepts(samples[s].json, strlen(samples[s].json));
-            if (ok && !samples[s].valid)
-                wrong[i]++;
-            printf(" %-15s", ok ? (samples[s].valid ? "accept" : "ACCEPTS") : "reject");
+            int ok = variants[i].accepts(sample->json, strlen(sample->json));
+            wrong[i] += ok && !sample->valid;
+            cells[i] = ok ? (sample->valid ? "accept" : "ACCEPTS") : "reject";
         }
-        printf("\n");
+        snprintf(label, sizeof(label), "%-24s %-6s", sample->what, sample->valid ? "yes" : "no");
+        print_strictness_row(label, cells);
     }
-    printf("  %-31s", "invalid documents accepted");
-    for (int i = 0; i < variant_count; i++)
-        if (variants[i].accepts != NULL)
-            printf(" %-15d", wrong[i]);
-    printf("\n");
+    for (int i = 0; i < variant_count; i++) {
+        snprintf(counts[i], sizeof(counts[i]), "%d", wrong[i]);
+        cells[i] = counts[i];
+    }
+    print_strictness_row("invalid documents accepted", cells);
 }
 
 /* ---- main --------------------------------------------------------------------------------- */
@@ -2306,127 +2473,26 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--only") == 0)
             only = argv[i + 1]; /* for profiling one variant: perf record ... --only NAME */
     }
-    if (runs < 1 || runs > 64 || n < 1) {
-        fprintf(stderr, "usage: %s [--runs 1..64] [--n N] [--only VARIANT]\n", argv[0]);
+    if (runs < 1 || runs > max_runs || n < 1) {
+        fprintf(stderr, "usage: %s [--runs 1..%d] [--n N] [--only VARIANT]\n", argv[0], max_runs);
         return 2;
     }
 
     /* 1. identical extraction */
-    static char reference[4096], got[4096];
-    int decoders = 0;
-    for (int i = 0; i < variant_count; i++) {
-        struct variant *v = &variants[i];
-        struct fields f;
-        fields_init(&f);
-        if (v->setup != NULL)
-            v->setup();
-        arena_reset(&bench_arena);
-        got[0] = '\0';
-        int rc = v->run(text, len, &f, got, sizeof(got));
-        v->arena_bytes = bench_arena.used;
-        cjson_use_malloc();
-        if (rc != 0) {
-            fprintf(stderr, "%s: failed to parse/extract the request\n", v->name);
-            return 1;
-        }
-        if (!v->extracts)
-            continue;
-        decoders++;
-        if (reference[0] == '\0') {
-            memcpy(reference, got, sizeof(got));
-        } else if (strcmp(reference, got) != 0) {
-            fprintf(stderr, "%s extracted different values:\n%s\nexpected:\n%s", v->name, got,
-                    reference);
-            return 1;
-        }
-    }
-    jsmna_parser parser;
-    jsmna_init(&parser);
-    int tokens = jsmna_parse(&parser, text, len, raw_tokens, sizeof(raw_tokens) / sizeof(raw_tokens[0]));
+    static char reference[canonical_cap];
+    int decoders = check_extraction(text, len, reference);
     printf("Request: %zu bytes, %d jsmn tokens. All %d decoders extracted identical values:\n%s",
-           len, tokens, decoders, reference);
+           len, jsmn_raw_parse(text, len), decoders, reference);
 
     /* 2. allocations (before timing: the child runs alone) */
     count_allocs();
 
-    /* 3. timing: one warm-up round, then interleaved rounds */
+    /* 3. timing */
     bool selected[variant_count];
     for (int i = 0; i < variant_count; i++)
         selected[i] = only == NULL || strcmp(only, variants[i].name) == 0;
-    for (int i = 0; i < variant_count; i++)
-        if (selected[i])
-            time_round(&variants[i], text, len, n / 10 + 1, NULL);
-    /* Each round runs every variant N times, interleaved in slices of N/20: A B C ... A B
-     * C ..., so a noisy second hits all variants of the round, not one of them. */
-    enum { slices = 20 };
-    for (int r = 0; r < runs; r++) {
-        for (int i = 0; i < variant_count; i++)
-            variants[i].ns[r] = variants[i].wall[r] = 0;
-        for (int sl = 0; sl < slices; sl++) {
-            long chunk = n / slices + (sl < n % slices);
-            for (int i = 0; i < variant_count; i++) {
-                if (!selected[i] || chunk == 0)
-                    continue;
-                double wall;
-                variants[i].ns[r] += time_round(&variants[i], text, len, chunk, &wall) * (double)chunk;
-                variants[i].wall[r] += wall * (double)chunk;
-            }
-        }
-        for (int i = 0; i < variant_count; i++) {
-            variants[i].ns[r] /= (double)n;
-            variants[i].wall[r] /= (double)n;
-        }
-        fprintf(stderr, "round %d/%d done\n", r + 1, runs);
-    }
-    double fastest = INFINITY;
-    int best = 0;
-    for (int i = 0; i < variant_count; i++) {
-        struct variant *v = &variants[i];
-        v->median = median_of(v->ns, runs);
-        v->wall_median = median_of(v->wall, runs);
-        v->min = v->max = v->ns[0];
-        for (int r = 1; r < runs; r++) {
-            v->min = fmin(v->min, v->ns[r]);
-            v->max = fmax(v->max, v->ns[r]);
-        }
-        if (selected[i] && v->extracts && v->median < fastest) {
-            fastest = v->median;
-            best = i;
-        }
-    }
-    /* Paired ratio: per round against the fastest decoder's time in that same round, then
-     * the median over rounds. */
-    for (int i = 0; i < variant_count; i++) {
-        double ratios[64];
-        for (int r = 0; r < runs; r++)
-            ratios[r] = variants[i].ns[r] / variants[best].ns[r];
-        variants[i].paired = median_of(ratios, runs);
-    }
-    if (isinf(fastest))
-        fastest = 1.0; /* --only a reference row: the ratio column is meaningless */
-
-    printf("\n%d interleaved rounds x %ld requests; CPU ns per request (parse + extract + free)\n",
-           runs, n);
-    printf("%-18s %7s %7s %7s %7s %7s %7s %7s %7s\n", "variant", "median", "min", "max",
-           "ratio", "paired", "wall", "allocs", "bytes");
-    for (int i = 0; i < variant_count; i++) {
-        const struct variant *v = &variants[i];
-        if (!selected[i])
-            continue;
-        char allocs[32] = "n/a", bytes[32] = "n/a";
-        if (v->allocs >= 0) {
-            snprintf(allocs, sizeof(allocs), "%ld", v->allocs);
-            snprintf(bytes, sizeof(bytes), "%ld", v->alloc_bytes);
-        }
-        printf("%-18s %7.0f %7.0f %7.0f %6.2fx %6.2fx %7.0f %7s %7s  arena %zu B%s\n", v->name,
-               v->median, v->min, v->max, v->median / fastest, v->paired, v->wall_median, allocs,
-               bytes, v->arena_bytes, v->extracts ? "" : "  (reference: parse only)");
-    }
-    printf("ratio = median / median of the fastest full decoder (%s); paired = median over\n"
-           "rounds of ns / its ns in the same round; wall = median wall-clock ns; allocs, bytes =\n"
-           "malloc+calloc+realloc calls and bytes requested by one warmed-up request (mtrace);\n"
-           "arena = bytes carved from the per-request arena (reused: no malloc after warm-up)\n",
-           variants[best].name);
+    time_variants(text, len, runs, n, selected);
+    print_timing(runs, n, selected, summarize(runs, selected));
 
     print_hook_counts(text, len);
     print_strictness();

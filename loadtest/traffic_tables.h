@@ -1,6 +1,7 @@
 /* The data tables behind the traffic model (loadtest/traffic_tables.c): cities, device
  * and OS mixes, ad sizes, user agents. Every share is documented in docs/loadtest.md with
- * where it comes from, or is marked there as an assumption. Private to traffic.c. */
+ * where it comes from, or is marked there as an assumption. Read by traffic.c, and by
+ * bench/bench_pipeline.c to place its campaigns where the traffic is. */
 #ifndef GEOBID_LOAD_TRAFFIC_TABLES_H
 #define GEOBID_LOAD_TRAFFIC_TABLES_H
 

@@ -180,13 +180,13 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo
     echo "## In-process pipeline"
     echo
-    echo "decode → locate → match → decide → encode, one thread, realistic OpenRTB 2.6"
-    echo "requests (about 1.3 KB: banner with formats, site, device with UA, user data, consent,"
-    echo "schain), 10,000 campaigns with 100,000 geo-radius fences around 18 cities, 70 % GPS"
-    echo "and 30 % IP-only requests, in JSON, then the same requests in protobuf: each JSON"
-    echo "request decoded and re-encoded as a com.google.openrtb BidRequest (every field geobid"
-    echo "reads; skipped ones such as pos and the schain ext left out), checked to get the same"
-    echo "bids. Per-request wall time from CLOCK_MONOTONIC over 200,000 requests after a warm-up."
+    echo "decode → locate → match → decide → encode, one thread. Requests: geobid-load's traffic"
+    echo "model (docs/loadtest.md), seed 7, 4,096 distinct requests of about 1.2 KB, encoded in"
+    echo "JSON and in protobuf by its own encoders (the same requests; the run checks both get the"
+    echo "same bids). Campaigns: 10,000 local campaigns × 10 geo-radius fences (100,000 fences)"
+    echo "around the traffic model's 43 cities, weighted by population, bidding in local currency."
+    echo "The four measurements are interleaved in 20 rounds; per-request wall time from"
+    echo "CLOCK_MONOTONIC over 200,000 requests each, after a warm-up."
     echo
     echo "Command: \`$pipeline_cmd\`"
     echo
