@@ -179,7 +179,7 @@ static struct bid best_bid_for_imp(const struct bidder *bidder,
     struct bid best = {.imp = imp};
     for (size_t i = 0; i < eligible->count; i++) {
         const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[eligible->ids[i]];
-        struct slice currency = slice_from_cstr(campaign->currency);
+        struct slice currency = campaign_currency(campaign);
         if (!currency_acceptable(request, response, currency) ||
             !clears_floor(imp, currency, campaign->bid_cpm_micros))
             continue;
@@ -221,7 +221,7 @@ size_t bidder_decide(const struct bidder *bidder, const struct bid_request *requ
         struct bid bid = best_bid_for_imp(bidder, request, &request->imps[i], &eligible, response);
         if (bid.campaign == NULL)
             continue;
-        response->cur = slice_from_cstr(bid.campaign->currency);
+        response->cur = campaign_currency(bid.campaign);
         response->bids[response->bid_count++] = bid;
     }
     return response->bid_count;

@@ -49,6 +49,7 @@ struct fence_cell {
  * array (that pointer chase was most of a query's time on 100,000 fences). */
 struct cell_member {
     double lat, lon;
+    double cos_lat; /* precomputed for the distance check */
     uint32_t radius_m;
     uint32_t position;
 };
@@ -300,8 +301,9 @@ static void build_cells(struct fence_index *index, const struct fence *fences,
     for (size_t start = 0, end; start < n; start = end) {
         for (end = start; end < n && entries[end].key == entries[start].key; end++) {
             const struct fence *fence = &fences[entries[end].position];
-            index->members[end] = (struct cell_member){fence->lat, fence->lon, fence->radius_m,
-                                                       entries[end].position};
+            index->members[end] = (struct cell_member){fence->lat, fence->lon,
+                                                       great_circle_cos_lat(fence->lat),
+                                                       fence->radius_m, entries[end].position};
         }
         insert_cell(index, (struct fence_cell){entries[start].key, (uint32_t)start,
                                                (uint32_t)(end - start)});
@@ -424,8 +426,13 @@ static struct probe probe_of(const struct fence_index *index, int level, double 
     return (struct probe){key, cell_slot(index, key)};
 }
 
-static void check_cell(const struct fence_index *index, struct probe probe, double lat,
-                       double lon, struct hit_list *list)
+/* The queried point, with its latitude's cosine computed once per query. */
+struct query_point {
+    double lat, lon, cos_lat;
+};
+
+static void check_cell(const struct fence_index *index, struct probe probe,
+                       const struct query_point *point, struct hit_list *list)
 {
     const struct fence_cell *cell = find_cell(index, probe);
     if (cell == NULL)
@@ -435,9 +442,10 @@ static void check_cell(const struct fence_index *index, struct probe probe, doub
         /* The meridian distance is a lower bound of the great-circle distance, so most
          * fences of a cell are ruled out without trigonometry; 1 m of slack keeps
          * rounding from ever ruling out a fence the exact check would accept. */
-        if (fabs(lat - fence->lat) * metres_per_degree > fence->radius_m + 1.0)
+        if (fabs(point->lat - fence->lat) * metres_per_degree > fence->radius_m + 1.0)
             continue;
-        if (great_circle_m(lat, lon, fence->lat, fence->lon) <= fence->radius_m)
+        if (great_circle_cos_m(point->lat, point->lon, point->cos_lat, fence->lat, fence->lon,
+                               fence->cos_lat) <= fence->radius_m)
             hit_list_add(list, fence->position);
     }
 }
@@ -462,8 +470,9 @@ size_t fence_index_query(const struct fence_index *index, double lat, double lon
             __builtin_prefetch(&index->cells[probes[levels++].slot]);
         }
     struct hit_list list = {hits, max_hits, 0};
+    struct query_point point = {lat, lon, great_circle_cos_lat(lat)};
     for (int i = 0; i < levels; i++)
-        check_cell(index, probes[i], lat, lon, &list);
+        check_cell(index, probes[i], &point, &list);
     sort_positions(hits, list.total < max_hits ? list.total : max_hits);
     return list.total;
 }

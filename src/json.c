@@ -185,7 +185,8 @@ static unsigned count_byte_in_word(uint64_t word, unsigned char byte)
     const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
     uint64_t x = word ^ (0x0101010101010101ull * byte); /* zero where equal */
     uint64_t nonzero = ((x & low7) + low7) | x;         /* high bit set where x != 0 */
-    return (unsigned)__builtin_popcountll(~nonzero & ~low7);
+    uint64_t equal = (~nonzero & ~low7) >> 7; /* one 0/1 per byte */
+    return (unsigned)((equal * 0x0101010101010101ull) >> 56); /* sum of the bytes */
 }
 
 /* Counts '[' and '{' bytes, a bound on the nesting depth, eight bytes at a time; the

@@ -1,148 +1,42 @@
-#include "geobid/server.h"
+/* The HTTP front end: worker threads, listeners, endpoints (see server.h).
+ *
+ * Each worker thread runs one event_base with an accept event on the shared listening
+ * socket, a timer that closes connections past their deadline, and the connections it
+ * accepted (src/connection.c). This file holds the endpoints and the workers' life. */
+#include "server_internal.h"
 
 #include "geobid/alloc.h"
-#include "geobid/arena.h"
 #include "geobid/gzip.h"
 #include "geobid/openrtb_json.h"
 #include "geobid/openrtb_pb.h"
 
-#include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include <errno.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-enum { listen_backlog = 1024, arena_block_bytes = 64 * 1024 };
+enum { listen_backlog = 1024, arena_block_bytes = 64 * 1024, max_tick_ms = 250 };
 
-static const char openrtb_version[] = "2.6";
+/* the OpenRTB version every bid-endpoint answer declares */
+#define OPENRTB_VERSION_HEADER "x-openrtb-version: 2.6\r\n"
 
-/* ---- connection accounting ---------------------------------------------- */
-
-/* A connection is counted from its first request until it closes; the set of counted
- * connections is per worker (no locking), the total across workers is one atomic. */
-struct connection_set {
-    struct evhttp_connection **slots; /* open addressing; NULL = empty */
-    size_t capacity;                  /* power of two */
-};
-
-struct worker {
-    pthread_t thread;
-    struct event_base *base;
-    struct evhttp *http;
-    struct arena arena;
-    struct evbuffer *reply;
-    struct connection_set connections;
-    struct server *server;
-};
-
-struct server {
-    const struct bidder *bidder;
-    struct server_limits limits;
-    atomic_size_t open_connections;
-    int listen_fd;
-    int admin_fd;
-    struct worker *workers;
-    int worker_count;
-    struct worker admin;
-};
-
-static size_t connection_slot(const struct connection_set *set, const void *conn)
+static void handle_healthz(struct connection *conn, const struct http1_request *request)
 {
-    size_t mask = set->capacity - 1;
-    size_t slot = ((uintptr_t)conn >> 4) * 0x9E3779B97F4A7C15ull & mask;
-    while (set->slots[slot] != NULL && set->slots[slot] != conn)
-        slot = (slot + 1) & mask;
-    return slot;
-}
-
-/* Removes conn keeping every probe chain intact (backward-shift deletion). */
-static void connection_set_remove(struct connection_set *set, struct evhttp_connection *conn)
-{
-    size_t mask = set->capacity - 1;
-    size_t hole = connection_slot(set, conn);
-    if (set->slots[hole] == NULL)
-        return;
-    set->slots[hole] = NULL;
-    for (size_t next = (hole + 1) & mask; set->slots[next] != NULL; next = (next + 1) & mask) {
-        struct evhttp_connection *moved = set->slots[next];
-        set->slots[next] = NULL;
-        set->slots[connection_slot(set, moved)] = moved;
-    }
-}
-
-static void on_connection_close(struct evhttp_connection *conn, void *arg)
-{
-    struct worker *worker = arg;
-    connection_set_remove(&worker->connections, conn);
-    atomic_fetch_sub(&worker->server->open_connections, 1);
-}
-
-/* Counts conn on its first request. Returns false when the limit is reached. */
-static bool admit_connection(struct worker *worker, struct evhttp_connection *conn)
-{
-    struct connection_set *set = &worker->connections;
-    size_t slot = connection_slot(set, conn);
-    if (set->slots[slot] == conn)
-        return true;
-    struct server *server = worker->server;
-    if (atomic_fetch_add(&server->open_connections, 1) >= server->limits.max_connections) {
-        atomic_fetch_sub(&server->open_connections, 1);
-        return false;
-    }
-    set->slots[slot] = conn;
-    evhttp_connection_set_closecb(conn, on_connection_close, worker);
-    return true;
-}
-
-/* ---- replies ------------------------------------------------------------ */
-
-static void send_json_error(struct evhttp_request *req, int code, const char *reason,
-                            const char *message)
-{
-    struct evbuffer *body = evbuffer_new();
-    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(headers, "Content-Type", "application/json");
-    evbuffer_add_printf(body, "{\"error\":\"");
-    for (const char *c = message; *c; c++)
-        evbuffer_add_printf(body, (*c == '"' || *c == '\\') ? "\\%c" : "%c",
-                            (unsigned char)*c >= 0x20 ? *c : ' ');
-    evbuffer_add_printf(body, "\"}\n");
-    evhttp_send_reply(req, code, reason, body);
-    evbuffer_free(body);
-}
-
-static void send_status(struct evhttp_request *req, int code, const char *reason)
-{
-    evhttp_send_reply(req, code, reason, NULL);
-}
-
-static void handle_healthz(struct evhttp_request *req)
-{
-    enum evhttp_cmd_type method = evhttp_request_get_command(req);
-    if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-        send_json_error(req, 405, "Method Not Allowed", "use GET");
+    if (!slice_eq_cstr(request->method, "GET") && !slice_eq_cstr(request->method, "HEAD")) {
+        connection_reply_error(conn, 405, "Allow: GET, HEAD\r\n", "use GET");
         return;
     }
-    struct evbuffer *body = evbuffer_new();
-    evbuffer_add(body, "ok\n", 3);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
-    evhttp_send_reply(req, 200, "OK", body);
-    evbuffer_free(body);
+    connection_reply_start(conn, 200);
+    connection_reply_finish(conn, 200, "text/plain", "ok\n", 3);
 }
 
-/* ---- the bid endpoint ----------------------------------------------------- */
+/* ---- the bid endpoint --------------------------------------------------------------- */
 
 /* The request media types the bid endpoint accepts; a response is sent in the media
  * type of its request. */
@@ -158,125 +52,107 @@ static const struct media_type media_types[] = {
     {"application/octet-stream", &openrtb_pb_codec},
 };
 
-/* Returns the media type of a Content-Type header (parameters such as charset ignored;
- * absent means JSON, as exchanges that omit it send JSON), or NULL when unsupported. */
-static const struct media_type *media_type_of(const char *content_type)
+/* Returns the media type of a request (Content-Type parameters such as charset
+ * ignored; absent means JSON, as exchanges that omit it send JSON), or NULL when
+ * unsupported. */
+static const struct media_type *media_type_of(const struct http1_request *request)
 {
-    if (content_type == NULL)
+    struct slice content_type;
+    if (!http1_find_header(request, "Content-Type", &content_type))
         return &media_types[0];
-    size_t len = strcspn(content_type, "; \t");
+    size_t len = 0;
+    while (len < content_type.len && !strchr("; \t", content_type.ptr[len]))
+        len++;
+    struct slice name = {content_type.ptr, len};
     for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]); i++)
-        if (strlen(media_types[i].name) == len &&
-            strncasecmp(content_type, media_types[i].name, len) == 0)
+        if (slice_eq_nocase(name, slice_from_cstr(media_types[i].name)))
             return &media_types[i];
     return NULL;
 }
 
 /* Points body at the request body, decompressed when gzip. On failure it sends the
  * error reply itself and returns -1. */
-static int read_body(struct worker *worker, struct evhttp_request *req, struct slice *body)
+static int read_body(struct connection *conn, const struct http1_request *request,
+                     struct slice *body)
 {
-    struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
-    struct evbuffer *input = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(input);
-    struct slice raw = {(const char *)evbuffer_pullup(input, -1), len};
-    const char *encoding = evhttp_find_header(headers, "Content-Encoding");
-    if (encoding == NULL || strcasecmp(encoding, "identity") == 0) {
-        *body = raw;
+    struct slice encoding;
+    if (!http1_find_header(request, "Content-Encoding", &encoding) ||
+        slice_eq_nocase(encoding, SLICE_LITERAL("identity"))) {
+        *body = request->body;
         return 0;
     }
-    if (strcasecmp(encoding, "gzip") != 0) {
-        send_json_error(req, 415, "Unsupported Media Type", "unsupported Content-Encoding");
+    if (!slice_eq_nocase(encoding, SLICE_LITERAL("gzip"))) {
+        connection_reply_error(conn, 415, "", "unsupported Content-Encoding");
         return -1;
     }
-    switch (gzip_inflate(raw.ptr, raw.len, worker->server->limits.max_body_bytes,
-                         &worker->arena, body)) {
+    struct worker *worker = conn->worker;
+    switch (gzip_inflate(request->body.ptr, request->body.len,
+                         worker->server->limits.max_body_bytes, &worker->arena, body)) {
     case GZIP_OK:
         return 0;
     case GZIP_TOO_LARGE:
-        send_json_error(req, 413, "Payload Too Large", "decompressed body too large");
+        connection_reply_error(conn, 413, "", "decompressed body too large");
         return -1;
     case GZIP_CORRUPT:
         break;
     }
-    send_json_error(req, 400, "Bad Request", "corrupt gzip body");
+    connection_reply_error(conn, 400, "", "corrupt gzip body");
     return -1;
 }
 
-static void send_bid(struct worker *worker, struct evhttp_request *req,
-                     const struct media_type *type, const struct outbuf *body)
+static void handle_bid(struct connection *conn, const struct http1_request *request)
 {
-    struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
-    evhttp_add_header(headers, "Content-Type", type->name);
-    evbuffer_add(worker->reply, body->data, body->len);
-    evhttp_send_reply(req, 200, "OK", worker->reply);
-}
-
-static void handle_bid(struct worker *worker, struct evhttp_request *req)
-{
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-        send_json_error(req, 405, "Method Not Allowed", "use POST");
+    if (!slice_eq_cstr(request->method, "POST")) {
+        connection_reply_error(conn, 405, "Allow: POST\r\n", "use POST");
         return;
     }
-    struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
-    const struct media_type *type = media_type_of(evhttp_find_header(headers, "Content-Type"));
+    const struct media_type *type = media_type_of(request);
     if (type == NULL) {
-        send_json_error(req, 415, "Unsupported Media Type", "unsupported Content-Type");
+        connection_reply_error(conn, 415, "", "unsupported Content-Type");
         return;
     }
     struct slice body;
-    if (read_body(worker, req, &body) != 0)
+    if (read_body(conn, request, &body) != 0)
         return;
-    evhttp_add_header(evhttp_request_get_output_headers(req), "x-openrtb-version", openrtb_version);
     struct outbuf response;
     struct error err;
+    struct worker *worker = conn->worker;
     switch (bidder_handle(worker->server->bidder, type->codec, body.ptr, body.len,
                           &worker->arena, &response, &err)) {
     case BID_OUTCOME_BID:
-        send_bid(worker, req, type, &response);
+        connection_reply_start(conn, 200);
+        connection_append_cstr(conn, OPENRTB_VERSION_HEADER);
+        connection_reply_finish(conn, 200, type->name, response.data, response.len);
         break;
     case BID_OUTCOME_NO_BID:
-        send_status(req, 204, "No Content");
+        connection_reply_start(conn, 204);
+        connection_append_cstr(conn, OPENRTB_VERSION_HEADER);
+        connection_reply_finish(conn, 204, NULL, NULL, 0);
         break;
     case BID_OUTCOME_BAD_REQUEST:
-        send_json_error(req, 400, "Bad Request", err.message);
+        connection_reply_error(conn, 400, OPENRTB_VERSION_HEADER, err.message);
         break;
     }
-}
-
-static bool path_is(struct evhttp_request *req, const char *expected)
-{
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-    return path != NULL && strcmp(path, expected) == 0;
 }
 
 /* Bid traffic: /openrtb2/bid and /healthz. */
-static void handle_bid_listener(struct evhttp_request *req, void *arg)
+static void route_bid_listener(struct connection *conn, const struct http1_request *request)
 {
-    struct worker *worker = arg;
-    if (!admit_connection(worker, evhttp_request_get_connection(req))) {
-        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
-        send_json_error(req, 503, "Service Unavailable", "too many connections");
-        return;
-    }
-    if (path_is(req, "/openrtb2/bid"))
-        handle_bid(worker, req);
-    else if (path_is(req, "/healthz"))
-        handle_healthz(req);
+    if (slice_eq_cstr(request->path, "/openrtb2/bid"))
+        handle_bid(conn, request);
+    else if (slice_eq_cstr(request->path, "/healthz"))
+        handle_healthz(conn, request);
     else
-        send_json_error(req, 404, "Not Found", "no such endpoint");
-    arena_reset(&worker->arena);
+        connection_reply_error(conn, 404, "", "no such endpoint");
 }
 
 /* Management traffic: /healthz for now. */
-static void handle_admin_listener(struct evhttp_request *req, void *arg)
+static void route_admin_listener(struct connection *conn, const struct http1_request *request)
 {
-    (void)arg;
-    if (path_is(req, "/healthz"))
-        handle_healthz(req);
+    if (slice_eq_cstr(request->path, "/healthz"))
+        handle_healthz(conn, request);
     else
-        send_json_error(req, 404, "Not Found", "no such endpoint");
+        connection_reply_error(conn, 404, "", "no such endpoint");
 }
 
 /* ---- sockets -------------------------------------------------------------- */
@@ -328,60 +204,55 @@ static int listen_on(const char *text, struct error *err)
     return fd;
 }
 
-/* ---- workers ---------------------------------------------------------------- */
+/* ---- workers ------------------------------------------------------------------------ */
 
-static const ev_uint16_t all_methods =
-    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH;
-
-static size_t next_power_of_two(size_t n)
+static int tick_interval_ms(int timeout_ms)
 {
-    size_t p = 16;
-    while (p < n)
-        p *= 2;
-    return p;
+    int tick = timeout_ms / 4;
+    return tick < 1 ? 1 : tick > max_tick_ms ? max_tick_ms : tick;
 }
 
-/* Sets up a worker's loop and HTTP server on the shared listening socket fd. The
- * listener does not own fd: every worker watches the same one. */
-static int worker_init(struct worker *worker, struct server *server, int fd,
-                       void (*handler)(struct evhttp_request *, void *))
+/* Sets up a worker's loop on the shared listening socket fd. The worker does not own
+ * fd: every worker watches the same one. */
+static int worker_init(struct worker *worker, struct server *server, int fd, route_fn *route)
 {
     const struct server_limits *limits = &server->limits;
     worker->server = server;
-    worker->base = event_base_new();
-    worker->http = worker->base ? evhttp_new(worker->base) : NULL;
-    struct evconnlistener *listener =
-        worker->http ? evconnlistener_new(worker->base, NULL, NULL, LEV_OPT_CLOSE_ON_EXEC, -1, fd)
-                     : NULL;
-    if (listener == NULL || evhttp_bind_listener(worker->http, listener) == NULL)
-        return -1;
-    struct timeval timeout = {limits->timeout_ms / 1000, (limits->timeout_ms % 1000) * 1000};
-    evhttp_set_timeout_tv(worker->http, &timeout);
-    evhttp_set_max_body_size(worker->http, (ev_ssize_t)limits->max_body_bytes);
-    evhttp_set_max_headers_size(worker->http, (ev_ssize_t)limits->max_header_bytes);
-    evhttp_set_allowed_methods(worker->http, all_methods);
-    evhttp_set_gencb(worker->http, handler, worker);
+    worker->route = route;
+    worker->counts_connections = route == route_bid_listener;
+    worker->parse_limits = (struct http1_limits){.max_head_bytes = limits->max_header_bytes,
+                                                 .max_target_bytes = limits->max_header_bytes,
+                                                 .max_body_bytes = limits->max_body_bytes};
+    /* head + trailers + the body with its chunk framing */
+    worker->max_input_bytes = 2 * limits->max_header_bytes + 2 * limits->max_body_bytes;
     arena_init(&worker->arena, arena_block_bytes);
-    worker->reply = evbuffer_new();
-    if (handler == handle_bid_listener) {
-        worker->connections.capacity = next_power_of_two(2 * limits->max_connections);
-        worker->connections.slots =
-            xcalloc(worker->connections.capacity, sizeof(struct evhttp_connection *));
-    }
+    worker->base = event_base_new();
+    if (worker->base == NULL)
+        return -1;
+    worker->accept_event =
+        event_new(worker->base, fd, EV_READ | EV_PERSIST, connection_on_acceptable, worker);
+    worker->tick_event = event_new(worker->base, -1, EV_PERSIST, connection_on_tick, worker);
+    worker->stop_event = event_new(worker->base, -1, 0, connection_on_stop, worker);
+    if (worker->accept_event == NULL || worker->tick_event == NULL || worker->stop_event == NULL)
+        return -1;
+    int tick_ms = tick_interval_ms(limits->timeout_ms);
+    struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
+    event_add(worker->accept_event, NULL);
+    event_add(worker->tick_event, &tick);
     return 0;
 }
 
 static void worker_destroy(struct worker *worker)
 {
-    if (worker->http != NULL)
-        evhttp_free(worker->http);
-    if (worker->reply != NULL)
-        evbuffer_free(worker->reply);
+    while (worker->connections != NULL)
+        connection_close(worker->connections);
+    struct event *events[] = {worker->accept_event, worker->tick_event, worker->stop_event};
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+        if (events[i] != NULL)
+            event_free(events[i]);
     if (worker->base != NULL)
         event_base_free(worker->base);
     arena_free(&worker->arena);
-    free(worker->connections.slots);
 }
 
 static void *worker_main(void *arg)
@@ -420,10 +291,10 @@ static int start_workers(struct server *server, const struct server_config *conf
     server->workers = xcalloc((size_t)config->threads, sizeof(struct worker));
     for (int i = 0; i < config->threads; i++) {
         server->worker_count++;
-        if (worker_init(&server->workers[i], server, server->listen_fd, handle_bid_listener) != 0)
+        if (worker_init(&server->workers[i], server, server->listen_fd, route_bid_listener) != 0)
             return error_format(err, "cannot start worker %d", i);
     }
-    if (worker_init(&server->admin, server, server->admin_fd, handle_admin_listener) != 0)
+    if (worker_init(&server->admin, server, server->admin_fd, route_admin_listener) != 0)
         return error_format(err, "cannot start the admin listener");
     for (int i = 0; i < server->worker_count; i++)
         pthread_create(&server->workers[i].thread, NULL, worker_main, &server->workers[i]);
@@ -436,7 +307,7 @@ struct server *server_start(const struct server_config *config, const struct bid
 {
     sigset_t signals;
     block_signals(&signals);
-    evthread_use_pthreads();
+    evthread_use_pthreads(); /* event_active() from the main thread stops the workers */
     struct server *server = xcalloc(1, sizeof(*server));
     server->bidder = bidder;
     server->limits = config->limits;
@@ -458,10 +329,11 @@ void server_wait_and_stop(struct server *server)
     block_signals(&signals);
     sigwait(&signals, &received);
     for (int i = 0; i < server->worker_count; i++)
-        event_base_loopexit(server->workers[i].base, NULL);
-    event_base_loopexit(server->admin.base, NULL);
+        event_active(server->workers[i].stop_event, EV_READ, 0);
+    event_active(server->admin.stop_event, EV_READ, 0);
     for (int i = 0; i < server->worker_count; i++)
         pthread_join(server->workers[i].thread, NULL);
     pthread_join(server->admin.thread, NULL);
     server_free(server);
 }
+

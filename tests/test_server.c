@@ -274,6 +274,249 @@ START_TEST(connections_beyond_the_limit_get_503)
 }
 END_TEST
 
+/* ---- raw HTTP/1.1: chunked bodies, pipelining, HTTP/1.0, closing, limits ---------- */
+
+/* A connection read response by response (pipelined responses arrive together). */
+struct raw_stream {
+    int fd;
+    char data[70000];
+    size_t len;
+};
+
+static void raw_send(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        ck_assert_int_gt(n, 0);
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void raw_fill(struct raw_stream *stream)
+{
+    ck_assert_uint_lt(stream->len, sizeof(stream->data) - 1);
+    ssize_t n = read(stream->fd, stream->data + stream->len, sizeof(stream->data) - 1 - stream->len);
+    ck_assert_msg(n > 0, "connection closed before a whole response");
+    stream->len += (size_t)n;
+    stream->data[stream->len] = '\0';
+}
+
+/* Reads the next response into response (status, headers, Content-Length body). */
+static void raw_read_response(struct raw_stream *stream, struct http_response *response)
+{
+    char *end;
+    stream->data[stream->len] = '\0';
+    while ((end = strstr(stream->data, "\r\n\r\n")) == NULL)
+        raw_fill(stream);
+    size_t head_len = (size_t)(end - stream->data) + 4;
+    ck_assert_uint_lt(head_len, sizeof(response->headers));
+    memcpy(response->headers, stream->data, head_len);
+    response->headers[head_len] = '\0';
+    ck_assert_int_eq(sscanf(stream->data, "HTTP/1.1 %d", &response->status), 1);
+    const char *length = strcasestr(response->headers, "\r\nContent-Length:");
+    response->body_len = length ? strtoul(length + 17, NULL, 10) : 0;
+    ck_assert_uint_lt(response->body_len, sizeof(response->body));
+    while (stream->len < head_len + response->body_len)
+        raw_fill(stream);
+    memcpy(response->body, stream->data + head_len, response->body_len);
+    response->body[response->body_len] = '\0';
+    size_t used = head_len + response->body_len;
+    memmove(stream->data, stream->data + used, stream->len - used);
+    stream->len -= used;
+}
+
+/* True when the server closes the connection (read returns 0) within the socket's
+ * 5 s receive timeout, after any bytes still in flight. */
+static bool raw_closed_by_server(int fd)
+{
+    char discard[4096];
+    ssize_t n;
+    while ((n = read(fd, discard, sizeof(discard))) > 0)
+        ;
+    return n == 0;
+}
+
+START_TEST(chunked_body_gets_its_bid)
+{
+    char request[2048];
+    make_request(request, sizeof(request),
+                 "{\"lat\":48.8610,\"lon\":2.3380,\"type\":1,\"accuracy\":20}", "8.8.8.8");
+    size_t half = strlen(request) / 2;
+    char wire[4096];
+    int n = snprintf(wire, sizeof(wire),
+                     "POST /openrtb2/bid HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\n\r\n%zx;note=first\r\n%.*s\r\n%zx\r\n%s\r\n"
+                     "0\r\nX-Trailer: yes\r\n\r\n",
+                     half, (int)half, request, strlen(request) - half, request + half);
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    raw_send(stream.fd, wire, (size_t)n);
+    struct http_response response;
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(strstr(response.body, "\"crid\":\"cafe-300x250\"") != NULL);
+    close(stream.fd);
+}
+END_TEST
+
+START_TEST(pipelined_requests_are_answered_in_order)
+{
+    char near[2048], wire[8192];
+    make_request(near, sizeof(near), "{\"lat\":48.8610,\"lon\":2.3380,\"type\":1}", "8.8.8.8");
+    int n = snprintf(wire, sizeof(wire),
+                     "GET /healthz HTTP/1.1\r\n\r\n"
+                     "POST /openrtb2/bid HTTP/1.1\r\nContent-Length: %zu\r\n\r\n%s"
+                     "GET /nope HTTP/1.1\r\n\r\n"
+                     "GET /healthz HTTP/1.1\r\n\r\n",
+                     strlen(near), near);
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    raw_send(stream.fd, wire, (size_t)n);
+    int expected[] = {200, 200, 404, 200};
+    struct http_response response;
+    for (int i = 0; i < 4; i++) {
+        raw_read_response(&stream, &response);
+        ck_assert_int_eq(response.status, expected[i]);
+    }
+    ck_assert_str_eq(response.body, "ok\n");
+    close(stream.fd);
+}
+END_TEST
+
+START_TEST(http10_closes_unless_keep_alive)
+{
+    struct http_response response;
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    const char keep[] = "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    raw_send(stream.fd, keep, sizeof(keep) - 1);
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(test_http_has_header(&response, "\r\nConnection: keep-alive\r\n"));
+    const char once[] = "GET /healthz HTTP/1.0\r\n\r\n";
+    raw_send(stream.fd, once, sizeof(once) - 1);
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(test_http_has_header(&response, "\r\nConnection: close\r\n"));
+    ck_assert(raw_closed_by_server(stream.fd));
+    close(stream.fd);
+}
+END_TEST
+
+START_TEST(connection_close_is_honoured)
+{
+    struct http_response response;
+    int fd = test_connect(bidder.bid_port);
+    test_http_exchange(fd, "GET", "/healthz", "Connection: close\r\n", NULL, 0, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(test_http_has_header(&response, "\r\nConnection: close\r\n"));
+    ck_assert(raw_closed_by_server(fd));
+    close(fd);
+}
+END_TEST
+
+START_TEST(expect_continue_gets_100_first)
+{
+    const char head[] = "POST /openrtb2/bid HTTP/1.1\r\nContent-Type: application/json\r\n"
+                        "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    raw_send(stream.fd, head, sizeof(head) - 1);
+    struct http_response response;
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 100);
+    raw_send(stream.fd, "{}", 2);
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 400);
+    close(stream.fd);
+}
+END_TEST
+
+START_TEST(protocol_errors_get_their_status_and_close)
+{
+    static const struct {
+        const char *wire;
+        int status;
+    } cases[] = {
+        {"GET /healthz HTTP/1.1\r\nBad Header: x\r\n\r\n", 400},
+        {"GET /healthz HTTP/2.0\r\n\r\n", 505},
+        {"POST /openrtb2/bid HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501},
+        {"POST /openrtb2/bid HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+        raw_send(stream.fd, cases[i].wire, strlen(cases[i].wire));
+        struct http_response response;
+        raw_read_response(&stream, &response);
+        ck_assert_int_eq(response.status, cases[i].status);
+        ck_assert(strncmp(response.body, "{\"error\":\"", 10) == 0);
+        ck_assert(raw_closed_by_server(stream.fd));
+        close(stream.fd);
+    }
+}
+END_TEST
+
+START_TEST(oversized_headers_get_431)
+{
+    size_t len = 10 * 1024; /* above the default --max-header-bytes 8192 */
+    char *wire = malloc(len + 64);
+    int n = snprintf(wire, 64, "GET /healthz HTTP/1.1\r\nX-Big: ");
+    memset(wire + n, 'a', len);
+    memcpy(wire + n + len, "\r\n\r\n", 4);
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    raw_send(stream.fd, wire, (size_t)n + len + 4);
+    struct http_response response;
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 431);
+    close(stream.fd);
+    free(wire);
+}
+END_TEST
+
+START_TEST(head_healthz_has_no_body)
+{
+    struct raw_stream stream = {.fd = test_connect(bidder.admin_port)};
+    const char wire[] = "HEAD /healthz HTTP/1.1\r\nConnection: close\r\n\r\n";
+    raw_send(stream.fd, wire, sizeof(wire) - 1);
+    ssize_t n;
+    while ((n = read(stream.fd, stream.data + stream.len, sizeof(stream.data) - 1 - stream.len)) > 0)
+        stream.len += (size_t)n;
+    stream.data[stream.len] = '\0';
+    ck_assert(strncmp(stream.data, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    ck_assert(strcasestr(stream.data, "\r\nContent-Length: 3\r\n") != NULL);
+    ck_assert(strstr(stream.data, "\r\n\r\n")[4] == '\0'); /* nothing after the head */
+    close(stream.fd);
+}
+END_TEST
+
+/* A second bidder with a short --timeout-ms: a client that never finishes its request
+ * is closed, and so is an idle keep-alive connection. */
+START_TEST(slow_clients_are_closed_after_the_timeout)
+{
+    struct test_bidder quick;
+    char *geoip = test_fixture_path("geoip2-city.mmdb");
+    const char *args[] = {"--threads", "1", "--campaigns", "tests/fixtures/campaigns.json",
+                          "--geoip", geoip, "--timeout-ms", "300", NULL};
+    test_bidder_start_with(&quick, args);
+    free(geoip);
+    struct timespec start, end;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int slow = test_connect(quick.bid_port);
+    const char partial[] = "POST /openrtb2/bid HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"id\"";
+    raw_send(slow, partial, sizeof(partial) - 1);
+    int idle = test_connect(quick.bid_port);
+    struct http_response response;
+    test_http_exchange(idle, "GET", "/healthz", "", NULL, 0, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(raw_closed_by_server(slow));
+    ck_assert(raw_closed_by_server(idle));
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double elapsed_s = (double)(end.tv_sec - start.tv_sec) + (end.tv_nsec - start.tv_nsec) / 1e9;
+    ck_assert_msg(elapsed_s >= 0.2 && elapsed_s < 3.0, "closed after %.3f s", elapsed_s);
+    close(slow);
+    close(idle);
+    test_bidder_stop(&quick);
+}
+END_TEST
+
 Suite *server_suite(void)
 {
     Suite *suite = suite_create("server");
@@ -291,6 +534,18 @@ Suite *server_suite(void)
     tcase_add_test(tc, oversized_body_gets_413);
     tcase_add_test(tc, admin_listener_does_not_serve_bids);
     tcase_add_test(tc, connections_beyond_the_limit_get_503);
+    tcase_add_test(tc, chunked_body_gets_its_bid);
+    tcase_add_test(tc, pipelined_requests_are_answered_in_order);
+    tcase_add_test(tc, http10_closes_unless_keep_alive);
+    tcase_add_test(tc, connection_close_is_honoured);
+    tcase_add_test(tc, expect_continue_gets_100_first);
+    tcase_add_test(tc, protocol_errors_get_their_status_and_close);
+    tcase_add_test(tc, oversized_headers_get_431);
+    tcase_add_test(tc, head_healthz_has_no_body);
     suite_add_tcase(suite, tc);
+    TCase *timeouts = tcase_create("timeouts");
+    tcase_set_timeout(timeouts, 30);
+    tcase_add_test(timeouts, slow_clients_are_closed_after_the_timeout);
+    suite_add_tcase(suite, timeouts);
     return suite;
 }

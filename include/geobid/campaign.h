@@ -68,6 +68,12 @@ struct campaign_set {
     struct arena arena;           /* owns everything above */
 };
 
+/* The campaign's currency as a slice (always three letters). */
+static inline struct slice campaign_currency(const struct campaign *campaign)
+{
+    return (struct slice){campaign->currency, 3};
+}
+
 /* Parses and validates the campaign document text[0..len) into set. Returns 0, or -1
  * with the exact place of the first error in err; on failure set holds nothing and
  * needs no campaign_set_free(). The text may be freed after the call. */
