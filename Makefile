@@ -92,11 +92,8 @@ $(BUILD)/fixtures/pb/%.pb: tests/fixtures/pb/%.txtpb tests/fixtures/pb/reference
 	protoc --proto_path=tests/fixtures/pb --encode=com.google.openrtb.BidRequest \
 	       reference.proto < $< > $@.tmp && mv $@.tmp $@
 
-unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(PB_FIXTURES) $(BUILD)/fuzz-replay \
-            $(BUILD)/fuzz-replay-pb $(BUILD)/fuzz-replay-http1
-	$(BUILD)/fuzz-replay fuzz/corpus/openrtb_json/*
-	$(BUILD)/fuzz-replay-pb fuzz/corpus/openrtb_pb/*
-	$(BUILD)/fuzz-replay-http1 fuzz/corpus/http1/*
+unit-tests: $(PROGRAMS) $(BUILD)/run-tests $(FIXTURES) $(PB_FIXTURES)
+	$(MAKE) fuzz-replay
 	GEOBID_BIN=$(BUILD)/geobid GEOBID_FIXTURES=$(BUILD)/fixtures $(BUILD)/run-tests
 
 check-asan:
@@ -107,44 +104,36 @@ test: deps
 	$(MAKE) check-asan
 
 # ---- fuzzing -------------------------------------------------------------
-# The same fuzz/fuzz_*.c drive libFuzzer (make fuzz, clang) and a plain replay of the
-# committed corpus that runs in every test run.
+# Every parser has a target fuzz/fuzz_NAME.c with its seeds in fuzz/corpus/NAME/ (and
+# optionally a dictionary fuzz/NAME.dict). The same file drives libFuzzer (make fuzz,
+# clang) and a plain replay of the committed corpus that runs in every test run.
 FUZZ_SECONDS ?= 60
-$(BUILD)/fuzz-replay: fuzz/replay.c fuzz/fuzz_openrtb_json.c fuzz/request_invariants.c \
-                     fuzz/request_invariants.h $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_COMMON  := fuzz/request_invariants.c fuzz/request_invariants.h
 
-$(BUILD)/fuzz-replay-pb: fuzz/replay.c fuzz/fuzz_openrtb_pb.c fuzz/request_invariants.c \
-                        fuzz/request_invariants.h $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+$(BUILD)/fuzz-replay-%: fuzz/replay.c fuzz/fuzz_%.c $(FUZZ_COMMON) $(BUILD)/libgeobid-load.a \
+                        $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
-$(BUILD)/fuzz-replay-http1: fuzz/replay.c fuzz/fuzz_http1.c $(BUILD)/libgeobid.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz-replay-%)
+	@for target in $(FUZZ_TARGETS); do \
+	    $(BUILD)/fuzz-replay-$$target fuzz/corpus/$$target/* || exit 1; \
+	done
+
+build/fuzz/fuzz-%: fuzz/fuzz_%.c $(FUZZ_COMMON) build/fuzz/libgeobid-load.a build/fuzz/libgeobid.a
+	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild/fuzz/gen \
+	      -fsanitize=fuzzer,address,undefined $(filter %.c %.a,$^) $(LDLIBS) -o $@
 
 fuzz: deps
 	$(MAKE) CC=clang BUILD=build/fuzz OPT='-O1 -g -fsanitize=fuzzer-no-link' \
-	        SANITIZE=address,undefined build/fuzz/fuzz-openrtb-json build/fuzz/fuzz-openrtb-pb \
-	        build/fuzz/fuzz-http1
-	mkdir -p build/fuzz/corpus && build/fuzz/fuzz-openrtb-json -max_total_time=$(FUZZ_SECONDS) \
-	      -dict=fuzz/openrtb_json.dict build/fuzz/corpus fuzz/corpus/openrtb_json
-	mkdir -p build/fuzz/corpus-pb && build/fuzz/fuzz-openrtb-pb -max_total_time=$(FUZZ_SECONDS) \
-	      build/fuzz/corpus-pb fuzz/corpus/openrtb_pb
-	mkdir -p build/fuzz/corpus-http1 && build/fuzz/fuzz-http1 -max_total_time=$(FUZZ_SECONDS) \
-	      -dict=fuzz/http1.dict build/fuzz/corpus-http1 fuzz/corpus/http1
-
-build/fuzz/fuzz-openrtb-json: fuzz/fuzz_openrtb_json.c fuzz/request_invariants.c \
-                              fuzz/request_invariants.h build/fuzz/libgeobid.a
-	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
-	      $(filter-out %.h,$^) $(LDLIBS) -o $@
-
-build/fuzz/fuzz-openrtb-pb: fuzz/fuzz_openrtb_pb.c fuzz/request_invariants.c \
-                            fuzz/request_invariants.h build/fuzz/libgeobid.a
-	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -Ibuild/fuzz/gen \
-	      -fsanitize=fuzzer,address,undefined $(filter-out %.h,$^) $(LDLIBS) -o $@
-
-build/fuzz/fuzz-http1: fuzz/fuzz_http1.c build/fuzz/libgeobid.a
-	clang -O1 -g -std=c11 -D_GNU_SOURCE -Iinclude -fsanitize=fuzzer,address,undefined \
-	      $(filter-out %.h,$^) $(LDLIBS) -o $@
+	        SANITIZE=address,undefined $(FUZZ_TARGETS:%=build/fuzz/fuzz-%)
+	@for target in $(FUZZ_TARGETS); do \
+	    dict=; [ -f fuzz/$$target.dict ] && dict=-dict=fuzz/$$target.dict; \
+	    mkdir -p build/fuzz/corpus-$$target; \
+	    echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	    build/fuzz/fuzz-$$target -max_total_time=$(FUZZ_SECONDS) $$dict \
+	        build/fuzz/corpus-$$target fuzz/corpus/$$target || exit 1; \
+	done
 
 # ---- benchmarks ----------------------------------------------------------
 # $^ without the headers that the -MMD dependency file adds as prerequisites
