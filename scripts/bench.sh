@@ -61,10 +61,11 @@ median() {
     sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
-# Closed-loop maximum of geobid-load against URL; prints its JSON report.
+# Closed-loop maximum of geobid-load against URL (more options may follow); prints its
+# JSON report.
 load_max() {
     taskset -c 1 "$build/geobid-load" --url "$1" --duration "$seconds" \
-        --connections "$connections" --seed 7 --json "${geoip_args[@]}" 2>/dev/null
+        --connections "$connections" --seed 7 --json "${geoip_args[@]}" "${@:2}" 2>/dev/null
 }
 
 # Open-loop constant rate; prints the JSON report.
@@ -142,14 +143,17 @@ for round in $(seq "$rounds"); do
     nginx_json=$(load_max "$nginx_url")
     geobid_json=$(load_max "$geobid_url")
     wrk_rps=$(wrk_max "$nginx_url")
-    printf '%s\t%s\t%s\t%s\t%s\n' "$round" \
+    protobuf_json=$(load_max "$geobid_url" --format protobuf)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$round" \
         "$(jq -r .achieved_rps <<<"$nginx_json")" "$(jq -r .achieved_rps <<<"$geobid_json")" \
-        "$wrk_rps" "$(jq -r '.errors + .invalid' <<<"$geobid_json")" >> "$work/rounds.tsv"
+        "$wrk_rps" "$(jq -r '.errors + .invalid' <<<"$geobid_json")" \
+        "$(jq -r .achieved_rps <<<"$protobuf_json")" >> "$work/rounds.tsv"
     echo "$geobid_json" > "$work/geobid-max-$round.json"
 done
 nginx_rps=$(cut -f2 "$work/rounds.tsv" | median)
 geobid_rps=$(cut -f3 "$work/rounds.tsv" | median)
 wrk_rps=$(cut -f4 "$work/rounds.tsv" | median)
+protobuf_rps=$(cut -f6 "$work/rounds.tsv" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 half_rate=$(awk -v r="$geobid_rps" 'BEGIN {printf "%d", r / 2}')
@@ -200,13 +204,14 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "(\`bench-pipeline --write-campaigns\`); nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') with 1 worker"
     echo "pinned to CPU 0 answering \`return 204\`; the load generators pinned to CPU 1,"
     echo "$connections keep-alive connections, ${seconds} s per run, median of $rounds rounds"
-    echo "interleaved (nginx, geobid, wrk in each round). geobid-load sends its own traffic"
+    echo "interleaved (nginx, geobid, wrk, geobid in protobuf in each round). geobid-load sends its own traffic"
     echo "model (docs/loadtest.md) with seed 7; wrk sends examples/bid-request.json."
     echo
     echo "| measurement | median | ratio |"
     echo "|---|---:|---:|"
     echo "| nginx static 204, geobid-load closed loop | $nginx_rps req/s | 1.00 |"
     echo "| geobid, geobid-load closed loop | $geobid_rps req/s | $(ratio "$geobid_rps" "$nginx_rps") of nginx |"
+    echo "| geobid, geobid-load closed loop, protobuf | $protobuf_rps req/s | $(ratio "$protobuf_rps" "$nginx_rps") of nginx |"
     echo "| nginx static 204, wrk | $wrk_rps req/s | geobid-load reaches $(ratio "$nginx_rps" "$wrk_rps") of wrk |"
     echo
     echo "geobid at half its maximum ($half_rate req/s, open loop, latency from each request's"
@@ -216,7 +221,8 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "|---:|---:|---:|---:|---:|---:|"
     echo "| $(column_median 1) | $(column_median 2) | $(column_median 3) | $(column_median 4) | $(column_median 5) | $errors_total |"
     echo
-    echo "Per-round figures (req/s: nginx, geobid, wrk; geobid errors+invalid):"
+    echo "Per-round figures (round; req/s of nginx, geobid, wrk; geobid errors+invalid; req/s of"
+    echo "geobid in protobuf):"
     echo
     echo '```'
     cat "$work/rounds.tsv"
@@ -225,5 +231,7 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "Commands: \`taskset -c 1 $build/geobid-load --url URL --duration $seconds --connections $connections --seed 7 --json ${geoip_args[*]}\`,"
     echo "the same with \`--rate $half_rate --duration $((seconds * 2))\`, and"
     echo "\`taskset -c 1 wrk -t 1 -c $connections -d ${seconds}s -s build/bench/wrk-post.lua URL\`."
+    echo
+    cat bench/history.md
 } > BENCHMARKS.md
 echo "bench: wrote BENCHMARKS.md"
