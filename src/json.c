@@ -5,8 +5,6 @@
 
 #include "geobid/json.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +51,16 @@ static bool is_json_number(const char *s, size_t len)
 
 static bool is_valid_primitive(struct slice raw)
 {
-    return slice_eq_cstr(raw, "true") || slice_eq_cstr(raw, "false") ||
-           slice_eq_cstr(raw, "null") || is_json_number(raw.ptr, raw.len);
+    switch (raw.ptr[0]) { /* jsmn never yields an empty primitive */
+    case 't':
+        return slice_eq_cstr(raw, "true");
+    case 'f':
+        return slice_eq_cstr(raw, "false");
+    case 'n':
+        return slice_eq_cstr(raw, "null");
+    default:
+        return is_json_number(raw.ptr, raw.len);
+    }
 }
 
 /* jsmn tokenizes but checks little: it accepts missing or doubled separators, bare
@@ -407,38 +413,75 @@ int json_get_string(const struct json_doc *doc, int index, struct arena *arena,
     return unescape(raw, arena, out);
 }
 
-/* Copies a number token into buf as a C string; -1 if it is not a number. */
-static int number_text(const struct json_doc *doc, int index, char buf[json_max_number_len])
+/* Reads the digits of text[0..len) (no sign) into *value; false on a non-digit or
+ * when the value exceeds limit. */
+static bool read_digits(const char *text, size_t len, uint64_t limit, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned digit = (unsigned)(text[i] - '0');
+        if (digit > 9 || result > (limit - digit) / 10)
+            return false;
+        result = result * 10 + digit;
+    }
+    *value = result;
+    return true;
+}
+
+int json_get_int64(const struct json_doc *doc, int index, int64_t *out)
+{
+    if (!json_is(doc, index, JSMN_PRIMITIVE))
+        return -1;
+    struct slice raw = json_raw(doc, index);
+    bool negative = raw.ptr[0] == '-';
+    uint64_t magnitude;
+    if (!is_json_number(raw.ptr, raw.len) ||
+        !read_digits(raw.ptr + negative, raw.len - negative,
+                     negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &magnitude))
+        return -1; /* a fraction or exponent stops read_digits too */
+    *out = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
+    return 0;
+}
+
+/* Clinger's fast path: a decimal d.ddd with at most 15 significant digits is an integer
+ * below 2^53 divided by a power of ten up to 10^22, both exact doubles, so one IEEE
+ * division rounds correctly. Coordinates and prices always take it; anything else
+ * (exponents, long mantissas) goes to strtod. Returns false when it does not apply. */
+static bool decimal_fast_path(struct slice raw, double *out)
+{
+    static const double powers_of_ten[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                           1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    bool negative = raw.ptr[0] == '-';
+    uint64_t mantissa = 0;
+    int digits = 0, fraction_digits = -1;
+    for (size_t i = negative; i < raw.len; i++) {
+        char c = raw.ptr[i];
+        if (c == '.' && fraction_digits < 0) {
+            fraction_digits = 0;
+            continue;
+        }
+        if (c < '0' || c > '9' || ++digits > 15)
+            return false;
+        mantissa = mantissa * 10 + (uint64_t)(c - '0');
+        fraction_digits += fraction_digits >= 0;
+    }
+    double value = (double)mantissa / powers_of_ten[fraction_digits > 0 ? fraction_digits : 0];
+    *out = negative ? -value : value;
+    return true;
+}
+
+int json_get_double(const struct json_doc *doc, int index, double *out)
 {
     if (!json_is(doc, index, JSMN_PRIMITIVE))
         return -1;
     struct slice raw = json_raw(doc, index);
     if (raw.len >= json_max_number_len || !is_json_number(raw.ptr, raw.len))
         return -1;
+    if (decimal_fast_path(raw, out))
+        return 0;
+    char buf[json_max_number_len];
     memcpy(buf, raw.ptr, raw.len);
     buf[raw.len] = '\0';
-    return 0;
-}
-
-int json_get_int64(const struct json_doc *doc, int index, int64_t *out)
-{
-    char buf[json_max_number_len];
-    if (number_text(doc, index, buf) != 0 || strpbrk(buf, ".eE") != NULL)
-        return -1;
-    char *end;
-    errno = 0;
-    long long value = strtoll(buf, &end, 10);
-    if (*end != '\0' || ((value == LLONG_MAX || value == LLONG_MIN) && errno == ERANGE))
-        return -1;
-    *out = value;
-    return 0;
-}
-
-int json_get_double(const struct json_doc *doc, int index, double *out)
-{
-    char buf[json_max_number_len];
-    if (number_text(doc, index, buf) != 0)
-        return -1;
     double value = strtod(buf, NULL);
     if (!isfinite(value))
         return -1;

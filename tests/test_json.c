@@ -1,6 +1,8 @@
 #include "geobid/json.h"
 
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct arena arena;
@@ -120,6 +122,39 @@ START_TEST(numbers_and_flags_convert_strictly)
 }
 END_TEST
 
+/* Every number must read exactly as strtod reads it, whether it takes the decimal fast
+ * path or not. */
+START_TEST(doubles_read_exactly_as_strtod)
+{
+    static const char *const fixed[] = {"0", "-0", "48.8566", "-122.3321", "0.000001",
+                                        "123456789012345", "1234567890123456", "0.1", "2.5",
+                                        "179.99999999999999", "1e-7", "-1.5E+3", "9007199254740993"};
+    char text[64];
+    uint64_t state = 88172645463325252ull;
+    for (size_t i = 0; i < 20000; i++) {
+        if (i < sizeof(fixed) / sizeof(fixed[0])) {
+            snprintf(text, sizeof(text), "[%s]", fixed[i]);
+        } else {
+            state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+            int decimals = (int)(state % 12);
+            snprintf(text, sizeof(text), "[%.*f]", decimals,
+                     ((double)(state >> 11) / (double)(1ull << 53) - 0.5) * 360.0);
+        }
+        struct json_doc doc;
+        struct error err;
+        ck_assert_int_eq(parse(&doc, text, &err), 0);
+        double value;
+        ck_assert_int_eq(json_get_double(&doc, 1, &value), 0);
+        struct slice raw = json_raw(&doc, 1);
+        char copy[64];
+        snprintf(copy, sizeof(copy), "%.*s", (int)raw.len, raw.ptr);
+        double expected = strtod(copy, NULL);
+        ck_assert_msg(memcmp(&value, &expected, sizeof(value)) == 0, "%s: %.17g != %.17g", copy,
+                      value, expected);
+    }
+}
+END_TEST
+
 START_TEST(many_tokens_grow_the_token_array)
 {
     char text[20000] = "[";
@@ -165,6 +200,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, navigation_skips_nested_values);
     tcase_add_test(tc, strings_are_unescaped_only_when_needed);
     tcase_add_test(tc, numbers_and_flags_convert_strictly);
+    tcase_add_test(tc, doubles_read_exactly_as_strtod);
     tcase_add_test(tc, many_tokens_grow_the_token_array);
     tcase_add_test(tc, nesting_is_bounded);
     suite_add_tcase(suite, tc);
