@@ -1,13 +1,14 @@
-/* The HTTP front end (libevent).
+/* The HTTP front end: geobid's own HTTP/1.1 layer (http1.h) on libevent events.
  *
  * Bid traffic: one listening socket shared by N worker threads, each with its own
- * event_base, evhttp server and request arena; whichever idle worker wakes first
+ * event_base, connections and request arena; whichever idle worker wakes first
  * accepts a new connection, so a few long-lived keep-alive connections from an
  * exchange still spread over the workers (SO_REUSEPORT would hash them to fixed
  * threads). Management traffic: a separate listener on its own thread.
  *
- * Endpoints: POST /openrtb2/bid (JSON; gzip accepted), GET /healthz on both
- * listeners. Errors: 400/413/415 with a one-line JSON body, 405 with Allow, 404. */
+ * Endpoints: POST /openrtb2/bid (JSON or protobuf by Content-Type; gzip accepted),
+ * GET /healthz on both listeners. Errors carry a one-line JSON body: 400, 404, 405
+ * (with Allow), 413, 415, 431, 503 when over --max-connections. */
 #ifndef GEOBID_SERVER_H
 #define GEOBID_SERVER_H
 
