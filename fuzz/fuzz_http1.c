@@ -8,6 +8,7 @@
  * an error. The input is copied into a buffer of exactly its size (chunked bodies are
  * decoded in place), so ASan flags any read past its end. */
 #include "geobid/http1.h"
+#include "request_invariants.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -15,14 +16,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(cond)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);   \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
 
 enum { header_capacity = 32 };
 

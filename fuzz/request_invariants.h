@@ -1,5 +1,6 @@
-/* What the fuzz targets of both OpenRTB codecs check on a decoded struct bid_request,
- * and the response they encode from it (linked into each fuzz target and its replay). */
+/* FUZZ_CHECK, shared by every fuzz target; and what the targets of both OpenRTB codecs
+ * check on a decoded struct bid_request, and the response they encode from it (linked
+ * into each fuzz target and its replay). */
 #ifndef GEOBID_FUZZ_REQUEST_INVARIANTS_H
 #define GEOBID_FUZZ_REQUEST_INVARIANTS_H
 

@@ -32,17 +32,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* ---- lines ------------------------------------------------------------------ */
 
 /* The outcome of looking for one CRLF-terminated line. */
@@ -278,9 +267,9 @@ static enum http1_status apply_framing(const struct http1_limits *limits,
 static bool parse_chunk_size(struct slice line, size_t max, size_t *size)
 {
     size_t i = 0, n = 0;
-    for (; i < line.len && hex_value(line.ptr[i]) >= 0; i++)
+    for (; i < line.len && hex_digit_value(line.ptr[i]) >= 0; i++)
         if (n <= max)
-            n = n * 16 + (size_t)hex_value(line.ptr[i]);
+            n = n * 16 + (size_t)hex_digit_value(line.ptr[i]);
     if (i == 0)
         return false;
     while (i < line.len && is_space(line.ptr[i]))

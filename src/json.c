@@ -303,24 +303,13 @@ bool json_key_is(const struct json_doc *doc, int index, const char *name)
     return slice_eq_cstr(json_raw(doc, index), name);
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static long read_hex4(const char *s, size_t avail)
 {
     if (avail < 4)
         return -1;
     long value = 0;
     for (int i = 0; i < 4; i++) {
-        int digit = hex_value(s[i]);
+        int digit = hex_digit_value(s[i]);
         if (digit < 0)
             return -1;
         value = value * 16 + digit;

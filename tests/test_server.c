@@ -283,17 +283,6 @@ struct raw_stream {
     size_t len;
 };
 
-static void raw_send(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        ck_assert_int_gt(n, 0);
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
 static void raw_fill(struct raw_stream *stream)
 {
     ck_assert_uint_lt(stream->len, sizeof(stream->data) - 1);
@@ -351,7 +340,7 @@ START_TEST(chunked_body_gets_its_bid)
                      "0\r\nX-Trailer: yes\r\n\r\n",
                      half, (int)half, request, strlen(request) - half, request + half);
     struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
-    raw_send(stream.fd, wire, (size_t)n);
+    test_write_all(stream.fd, wire, (size_t)n);
     struct http_response response;
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 200);
@@ -371,7 +360,7 @@ START_TEST(pipelined_requests_are_answered_in_order)
                      "GET /healthz HTTP/1.1\r\n\r\n",
                      strlen(near), near);
     struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
-    raw_send(stream.fd, wire, (size_t)n);
+    test_write_all(stream.fd, wire, (size_t)n);
     int expected[] = {200, 200, 404, 200};
     struct http_response response;
     for (int i = 0; i < 4; i++) {
@@ -388,12 +377,12 @@ START_TEST(http10_closes_unless_keep_alive)
     struct http_response response;
     struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
     const char keep[] = "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
-    raw_send(stream.fd, keep, sizeof(keep) - 1);
+    test_write_all(stream.fd, keep, sizeof(keep) - 1);
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 200);
     ck_assert(test_http_has_header(&response, "\r\nConnection: keep-alive\r\n"));
     const char once[] = "GET /healthz HTTP/1.0\r\n\r\n";
-    raw_send(stream.fd, once, sizeof(once) - 1);
+    test_write_all(stream.fd, once, sizeof(once) - 1);
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 200);
     ck_assert(test_http_has_header(&response, "\r\nConnection: close\r\n"));
@@ -419,11 +408,11 @@ START_TEST(expect_continue_gets_100_first)
     const char head[] = "POST /openrtb2/bid HTTP/1.1\r\nContent-Type: application/json\r\n"
                         "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n";
     struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
-    raw_send(stream.fd, head, sizeof(head) - 1);
+    test_write_all(stream.fd, head, sizeof(head) - 1);
     struct http_response response;
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 100);
-    raw_send(stream.fd, "{}", 2);
+    test_write_all(stream.fd, "{}", 2);
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 400);
     close(stream.fd);
@@ -443,7 +432,7 @@ START_TEST(protocol_errors_get_their_status_and_close)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
-        raw_send(stream.fd, cases[i].wire, strlen(cases[i].wire));
+        test_write_all(stream.fd, cases[i].wire, strlen(cases[i].wire));
         struct http_response response;
         raw_read_response(&stream, &response);
         ck_assert_int_eq(response.status, cases[i].status);
@@ -462,7 +451,7 @@ START_TEST(oversized_headers_get_431)
     memset(wire + n, 'a', len);
     memcpy(wire + n + len, "\r\n\r\n", 4);
     struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
-    raw_send(stream.fd, wire, (size_t)n + len + 4);
+    test_write_all(stream.fd, wire, (size_t)n + len + 4);
     struct http_response response;
     raw_read_response(&stream, &response);
     ck_assert_int_eq(response.status, 431);
@@ -475,7 +464,7 @@ START_TEST(head_healthz_has_no_body)
 {
     struct raw_stream stream = {.fd = test_connect(bidder.admin_port)};
     const char wire[] = "HEAD /healthz HTTP/1.1\r\nConnection: close\r\n\r\n";
-    raw_send(stream.fd, wire, sizeof(wire) - 1);
+    test_write_all(stream.fd, wire, sizeof(wire) - 1);
     ssize_t n;
     while ((n = read(stream.fd, stream.data + stream.len, sizeof(stream.data) - 1 - stream.len)) > 0)
         stream.len += (size_t)n;
@@ -501,7 +490,7 @@ START_TEST(slow_clients_are_closed_after_the_timeout)
     clock_gettime(CLOCK_MONOTONIC, &start);
     int slow = test_connect(quick.bid_port);
     const char partial[] = "POST /openrtb2/bid HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"id\"";
-    raw_send(slow, partial, sizeof(partial) - 1);
+    test_write_all(slow, partial, sizeof(partial) - 1);
     int idle = test_connect(quick.bid_port);
     struct http_response response;
     test_http_exchange(idle, "GET", "/healthz", "", NULL, 0, &response);

@@ -162,7 +162,7 @@ int test_connect(int port)
     return fd;
 }
 
-static void write_all(int fd, const void *data, size_t len)
+void test_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -211,9 +211,9 @@ void test_http_exchange(int fd, const char *method, const char *path,
     int n = snprintf(head, sizeof(head),
                      "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
                      method, path, extra_headers, body_len);
-    write_all(fd, head, (size_t)n);
+    test_write_all(fd, head, (size_t)n);
     if (body_len > 0)
-        write_all(fd, body, body_len);
+        test_write_all(fd, body, body_len);
     read_response(fd, response);
 }
 

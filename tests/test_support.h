@@ -92,6 +92,9 @@ void test_bidder_stop(const struct test_bidder *bidder);
 /* Connects to a loopback port with a 5 s receive timeout; returns the fd, or -1. */
 int test_connect(int port);
 
+/* Writes all len bytes of data to fd; aborts the test on error. */
+void test_write_all(int fd, const void *data, size_t len);
+
 /* Sends one request on fd (keep-alive) with extra_headers ("" or CRLF-terminated
  * lines) and reads its response: status line, headers, Content-Length bytes of body. */
 void test_http_exchange(int fd, const char *method, const char *path,

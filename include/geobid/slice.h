@@ -46,4 +46,7 @@ bool slice_eq_nocase(struct slice a, struct slice b);
 /* True when any item of the list equals s exactly. */
 bool slice_list_contains(const struct slice_list *list, struct slice s);
 
+/* Returns the value of the hexadecimal digit c (0-9, a-f, A-F), or -1. */
+int hex_digit_value(char c);
+
 #endif
