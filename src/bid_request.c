@@ -59,3 +59,16 @@ struct slice bid_response_bid_id(const struct bid *bid, struct arena *arena)
         memcpy(id + imp_id.len + 1, campaign_id.ptr, campaign_id.len);
     return (struct slice){id, len};
 }
+
+int bid_request_validate(const struct bid_request *request, struct error *err)
+{
+    if (request->id.len == 0)
+        return error_format(err, "id: required");
+    if (request->imp_count == 0)
+        return error_format(err, "imp: required");
+    for (size_t i = 1; i < request->imp_count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (slice_eq(request->imps[i].id, request->imps[j].id))
+                return error_format(err, "imp[%zu].id: duplicate of imp[%zu]", i, j);
+    return 0;
+}

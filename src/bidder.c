@@ -2,32 +2,51 @@
 
 #include <string.h>
 
-enum { max_fence_hits = 256 };
+enum { usual_fence_hits = 256 }; /* more than a point is in, almost always */
 
 /* ---- candidate campaigns ------------------------------------------------- */
 
-/* Fences owned by one campaign are contiguous in snapshot->fences and hits come back
- * in position order, so a campaign's repeated hits are adjacent. */
-static void add_fence_candidates(const struct snapshot *snapshot,
-                                 const struct location *location,
-                                 struct campaign_ids *out)
+/* Returns the positions of the fences containing the location's point, in position
+ * order, in arena: a first query fills a buffer sized for the usual case, and a
+ * location inside more fences than that is queried again with room for all. */
+static struct campaign_ids query_fences(const struct snapshot *snapshot,
+                                        const struct location *location, struct arena *arena)
 {
-    uint32_t hits[max_fence_hits];
-    size_t hit_count = fence_index_query(snapshot->fence_index, location->lat, location->lon,
-                                         hits, max_fence_hits);
-    if (hit_count > max_fence_hits)
-        hit_count = max_fence_hits;
-    for (size_t h = 0; h < hit_count; h++) {
-        const struct fence *fence = &snapshot->fences[hits[h]];
+    struct campaign_ids hits = {arena_alloc(arena, usual_fence_hits * sizeof(uint32_t)), 0};
+    hits.count = fence_index_query(snapshot->fence_index, location->lat, location->lon,
+                                   hits.ids, usual_fence_hits);
+    if (hits.count > usual_fence_hits) {
+        hits.ids = arena_alloc(arena, hits.count * sizeof(uint32_t));
+        fence_index_query(snapshot->fence_index, location->lat, location->lon, hits.ids,
+                          hits.count);
+    }
+    return hits;
+}
+
+/* Returns the campaigns of the fences that contain the location with a good enough
+ * accuracy, ascending: fences owned by one campaign are contiguous in
+ * snapshot->fences and hits come in position order, so repeats are adjacent. */
+static struct campaign_ids fence_candidates(const struct snapshot *snapshot,
+                                            const struct location *location,
+                                            struct arena *arena)
+{
+    struct campaign_ids out = {NULL, 0};
+    if (!location->has_point || snapshot->fence_count == 0)
+        return out;
+    struct campaign_ids hits = query_fences(snapshot, location, arena);
+    out.ids = hits.ids; /* written behind the read position: safe in place */
+    for (size_t h = 0; h < hits.count; h++) {
+        const struct fence *fence = &snapshot->fences[hits.ids[h]];
         const struct campaign *campaign = &snapshot->campaigns.campaigns[fence->owner];
         uint32_t max_accuracy_m = campaign->geo.max_accuracy_m ? campaign->geo.max_accuracy_m
                                                                : fence->radius_m;
         if (location->uncertainty_m > max_accuracy_m)
             continue;
-        if (out->count > 0 && out->ids[out->count - 1] == fence->owner)
+        if (out.count > 0 && out.ids[out.count - 1] == fence->owner)
             continue;
-        out->ids[out->count++] = fence->owner;
+        out.ids[out.count++] = fence->owner;
     }
+    return out;
 }
 
 /* Merges two ascending id lists into out (room for both), dropping duplicates. */
@@ -58,9 +77,7 @@ static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
         location->country[0] ? snapshot_country_bucket(snapshot, location->country) : NULL;
     if (by_country == NULL)
         by_country = &none;
-    struct campaign_ids fenced = {arena_alloc(arena, max_fence_hits * sizeof(uint32_t)), 0};
-    if (location->has_point && snapshot->fence_count > 0)
-        add_fence_candidates(snapshot, location, &fenced);
+    struct campaign_ids fenced = fence_candidates(snapshot, location, arena);
     size_t local_count = fenced.count + by_country->count;
     struct campaign_ids local = {arena_alloc(arena, local_count * sizeof(uint32_t)), 0};
     merge_unique(&fenced, by_country, &local);
@@ -115,10 +132,42 @@ static bool creative_fits(const struct creative *creative, const struct imp *imp
     return false;
 }
 
-static bool any_listed(const struct slice_list *values, const struct slice_list *blocked)
+/* True when category (e.g. "IAB8-5") is blocked by bcat: listed itself, or its tier-1
+ * parent ("IAB8") is, since blocking a tier-1 category blocks its subcategories. */
+static bool category_blocked(struct slice category, const struct slice_list *bcat)
 {
-    for (size_t i = 0; i < values->count; i++)
-        if (slice_list_contains(blocked, values->items[i]))
+    const char *dash = memchr(category.ptr, '-', category.len);
+    struct slice parent = {category.ptr, dash ? (size_t)(dash - category.ptr) : category.len};
+    for (size_t i = 0; i < bcat->count; i++)
+        if (slice_eq_nocase(bcat->items[i], category) || slice_eq_nocase(bcat->items[i], parent))
+            return true;
+    return false;
+}
+
+/* True when domain is blocked by badv: listed ignoring case, or a subdomain of a listed
+ * domain ("shop.example.com" by "example.com"). */
+static bool domain_blocked(struct slice domain, const struct slice_list *badv)
+{
+    for (size_t i = 0; i < badv->count; i++) {
+        struct slice blocked = badv->items[i];
+        if (slice_eq_nocase(blocked, domain))
+            return true;
+        size_t tail = domain.len - blocked.len;
+        if (blocked.len > 0 && domain.len > blocked.len && domain.ptr[tail - 1] == '.' &&
+            slice_eq_nocase((struct slice){domain.ptr + tail, blocked.len}, blocked))
+            return true;
+    }
+    return false;
+}
+
+/* True when the creative may not run in this request (bcat, badv). */
+static bool creative_blocked(const struct creative *creative, const struct bid_request *request)
+{
+    for (size_t i = 0; i < creative->cat.count; i++)
+        if (category_blocked(creative->cat.items[i], &request->bcat))
+            return true;
+    for (size_t i = 0; i < creative->adomain.count; i++)
+        if (domain_blocked(creative->adomain.items[i], &request->badv))
             return true;
     return false;
 }
@@ -131,8 +180,7 @@ static const struct creative *choose_creative(const struct campaign *campaign,
 {
     for (size_t c = 0; c < campaign->creative_count; c++) {
         const struct creative *creative = &campaign->creatives[c];
-        if (creative_fits(creative, imp) && !any_listed(&creative->cat, &request->bcat) &&
-            !any_listed(&creative->adomain, &request->badv))
+        if (creative_fits(creative, imp) && !creative_blocked(creative, request))
             return creative;
     }
     return NULL;

@@ -622,11 +622,7 @@ int openrtb_json_decode(const char *data, size_t len, struct arena *arena,
     const struct decoder d = {&doc, arena, err};
     if (decode_members(&d, NULL, 0, MEMBERS_OF(request_members), request) != 0)
         return -1;
-    if (require_string(&d, NULL, "id", request->id) != 0)
-        return -1;
-    if (request->imp_count == 0)
-        return error_format(err, "imp: required");
-    return 0;
+    return bid_request_validate(request, err);
 }
 
 /* ---- encode ------------------------------------------------------------------------ */

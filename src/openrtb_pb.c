@@ -263,11 +263,7 @@ static int decode_request(const pb_request *pb, struct arena *arena,
     decode_regs(pb->regs, &request->regs);
     if (pb->source != NULL)
         request->source_tid = slice_from_cstr(pb->source->tid);
-    if (request->id.len == 0)
-        return error_format(err, "id: required");
-    if (request->imp_count == 0)
-        return error_format(err, "imp: required");
-    return 0;
+    return bid_request_validate(request, err);
 }
 
 int openrtb_pb_decode(const char *data, size_t len, struct arena *arena,

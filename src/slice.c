@@ -12,14 +12,6 @@ bool slice_eq_nocase(struct slice a, struct slice b)
     return true;
 }
 
-bool slice_list_contains(const struct slice_list *list, struct slice s)
-{
-    for (size_t i = 0; i < list->count; i++)
-        if (slice_eq(list->items[i], s))
-            return true;
-    return false;
-}
-
 int hex_digit_value(char c)
 {
     if (c >= '0' && c <= '9')

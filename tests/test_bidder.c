@@ -6,13 +6,14 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char campaigns_json[] =
     "{\"campaigns\": ["
     /* 0 */ "{\"id\":\"cafe\",\"bid_cpm\":2.5,\"currency\":\"EUR\","
     "  \"geo\":{\"radius\":[{\"lat\":48.8606,\"lon\":2.3376,\"radius_m\":800}]},"
-    "  \"creatives\":[{\"id\":\"c1\",\"w\":300,\"h\":250,\"adm\":\"a\",\"adomain\":[\"cafe.example\"],\"cat\":[\"IAB8\"]}]},"
+    "  \"creatives\":[{\"id\":\"c1\",\"w\":300,\"h\":250,\"adm\":\"a\",\"adomain\":[\"cafe.example\"],\"cat\":[\"IAB8-5\"]}]},"
     /* 1 */ "{\"id\":\"coarse-ok\",\"bid_cpm\":1.0,\"currency\":\"EUR\","
     "  \"geo\":{\"radius\":[{\"lat\":48.8566,\"lon\":2.3522,\"radius_m\":20000}],\"max_accuracy_m\":30000},"
     "  \"creatives\":[{\"id\":\"c2\",\"w\":320,\"h\":50,\"adm\":\"b\",\"adomain\":[\"city.example\"]}]},"
@@ -189,6 +190,19 @@ START_TEST(blocked_categories_and_advertisers)
     expect_bid(&s, "cafe-twin", 2500000);
     s.extra = "\"cur\":[\"EUR\"],\"badv\":[\"twin.example\",\"cafe.example\"]";
     expect_no_bid(&s);
+    /* the cafe's creative is IAB8-5: blocked by IAB8 (above) and by itself in any case,
+     * not by a sibling subcategory */
+    s.extra = "\"cur\":[\"EUR\"],\"bcat\":[\"iab8-5\"]";
+    expect_bid(&s, "cafe-twin", 2500000);
+    s.extra = "\"cur\":[\"EUR\"],\"bcat\":[\"IAB8-1\"]";
+    expect_bid(&s, "cafe", 2500000);
+    /* advertiser domains ignore case and cover subdomains */
+    s.extra = "\"cur\":[\"EUR\"],\"badv\":[\"Twin.Example\",\"CAFE.example\"]";
+    expect_no_bid(&s);
+    s.extra = "\"cur\":[\"EUR\"],\"badv\":[\"example\"]";
+    expect_no_bid(&s); /* both advertisers are subdomains of "example" */
+    s.extra = "\"cur\":[\"EUR\"],\"badv\":[\"afe.example\"]";
+    expect_bid(&s, "cafe", 2500000); /* not a subdomain: only a label boundary counts */
 }
 END_TEST
 
@@ -223,6 +237,35 @@ START_TEST(snapshot_knows_whether_a_campaign_needs_the_locality)
 }
 END_TEST
 
+/* A point inside more fences than the first query has room for still sees them all: the
+ * best bid comes from the campaign listed last. */
+START_TEST(every_fence_counts_even_beyond_the_usual_hit_count)
+{
+    enum { campaigns = 300 };
+    size_t cap = campaigns * 200 + 64, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text + len, cap - len, "{\"campaigns\":[");
+    for (int i = 0; i < campaigns; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "%s{\"id\":\"c%d\",\"bid_cpm\":%d,\"geo\":{\"radius\":[{\"lat\":10,"
+                                "\"lon\":10,\"radius_m\":1000}]},\"creatives\":[{\"id\":\"x\","
+                                "\"w\":300,\"h\":250,\"adm\":\"a\"}]}",
+                                i ? "," : "", i, i + 1);
+    len += (size_t)snprintf(text + len, cap - len, "]}");
+    struct campaign_set set;
+    struct error err;
+    ck_assert_msg(campaign_set_load(&set, text, len, &err) == 0, "%s", err.message);
+    free(text);
+    struct snapshot *crowded = snapshot_build(&set);
+    struct snapshot *saved = snapshot;
+    snapshot = crowded;
+    struct scenario s = {banner_300x250, "", gps(10, 10, 20)};
+    expect_bid(&s, "c299", 300000000);
+    snapshot = saved;
+    snapshot_free(crowded);
+}
+END_TEST
+
 START_TEST(no_location_reaches_only_unrestricted_campaigns)
 {
     struct scenario s = {"[{\"id\":\"1\",\"banner\":{\"w\":728,\"h\":90}}]", "",
@@ -249,6 +292,7 @@ Suite *bidder_suite(void)
     tcase_add_test(tc, one_bid_per_imp_in_one_currency);
     tcase_add_test(tc, no_location_reaches_only_unrestricted_campaigns);
     tcase_add_test(tc, snapshot_knows_whether_a_campaign_needs_the_locality);
+    tcase_add_test(tc, every_fence_counts_even_beyond_the_usual_hit_count);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -536,6 +536,7 @@ static const struct {
     {"{'id':'r'}", "imp: required"},
     {"{'id':'r','imp':null}", "imp: required"},
     {"{'id':'r','imp':[]}", "imp: must not be empty"},
+    {"{'id':'r','imp':[{'id':'1'},{'id':'2'},{'id':'1'}]}", "imp[2].id: duplicate of imp[0]"},
     {"{'id':'r','imp':{'id':'1'}}", "imp: expected an array"},
     {"{'id':'r','imp':[7]}", "imp[0]: expected an object"},
     {"{'id':'r','imp':[{}]}", "imp[0].id: required"},

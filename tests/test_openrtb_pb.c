@@ -667,6 +667,8 @@ static const struct refused_case refused_cases[] = {
     {"missing id", BYTES("\x12\x03\x0a\x01" "1"), "id: required"},
     {"empty id", BYTES("\x0a\x00\x12\x03\x0a\x01" "1"), "id: required"},
     {"missing imp", BYTES("\x0a\x01r"), "imp: required"},
+    {"duplicate imp id", BYTES("\x0a\x01r\x12\x03\x0a\x01" "a" "\x12\x03\x0a\x01" "a"),
+     "imp[1].id: duplicate of imp[0]"},
     {"missing id and imp", BYTES("\x40\x05"), "id: required"},
     {"imp without id", BYTES("\x0a\x01r\x12\x00"), "imp[0].id: required"},
     {"second imp without id", BYTES(MINIMAL "\x12\x02\x12\x00"), "imp[1].id: required"},

@@ -11,6 +11,7 @@
 #define GEOBID_BID_REQUEST_H
 
 #include "geobid/arena.h"
+#include "geobid/error.h"
 #include "geobid/slice.h"
 
 #include <stdbool.h>
@@ -151,6 +152,11 @@ struct bid_response {
 /* Fills an empty request: every -1 sentinel set, everything else zero. */
 void bid_request_init(struct bid_request *request);
 
+/* Checks what every decoder requires of a whole request: an id, at least one imp, and
+ * imp ids that are unique (bid ids are built from them). Returns 0, or -1 with
+ * "id: required", "imp: required" or "imp[2].id: duplicate of imp[0]" in err. */
+int bid_request_validate(const struct bid_request *request, struct error *err);
+
 /* Converts a CPM amount in currency units (imp.bidfloor) to integer micros, rounded to
  * the nearest, into *micros. Returns NULL, or why the amount is refused ("must not be
  * negative", "out of range": NaN, or above 1e12) with *micros unchanged. Shared by the
@@ -163,7 +169,8 @@ const char *bid_request_floor_micros(double amount, int64_t *micros);
 void openrtb_geo_set_point(struct openrtb_geo *geo, double lat, double lon);
 
 /* Returns the bid id "<impid>-<campaign id>", built in arena: unique in a response,
- * since a response holds at most one bid per imp and imp ids are unique in a request.
+ * since a response holds at most one bid per imp and imp ids are unique in a request
+ * (bid_request_validate()).
  * Every encoder sends this id. */
 struct slice bid_response_bid_id(const struct bid *bid, struct arena *arena);
 

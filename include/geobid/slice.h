@@ -43,9 +43,6 @@ static inline bool slice_eq(struct slice a, struct slice b)
 /* True when the slices are equal ignoring ASCII case. */
 bool slice_eq_nocase(struct slice a, struct slice b);
 
-/* True when any item of the list equals s exactly. */
-bool slice_list_contains(const struct slice_list *list, struct slice s);
-
 /* Returns the value of the hexadecimal digit c (0-9, a-f, A-F), or -1. */
 int hex_digit_value(char c);
 
