@@ -244,17 +244,14 @@ int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena 
     if (too_deep >= 0)
         return error_format(err, "JSON nested deeper than %d levels at byte %ld", json_max_depth,
                             too_deep);
-    unsigned int capacity = 256;
+    /* In valid JSON every token takes at least two bytes (a container its brackets, a
+     * string its quotes, a primitive itself and the separator after it), so this
+     * capacity is never too small for valid input and jsmn runs once. */
+    unsigned int capacity = (unsigned int)(len / 2 + 1);
+    doc->tokens = arena_alloc(arena, capacity * sizeof(jsmntok_t));
     jsmn_parser parser;
-    int count;
-    for (;;) {
-        doc->tokens = arena_alloc(arena, capacity * sizeof(jsmntok_t));
-        jsmn_init(&parser);
-        count = jsmn_parse(&parser, text, len, doc->tokens, capacity);
-        if (count != JSMN_ERROR_NOMEM)
-            break;
-        capacity *= 4;
-    }
+    jsmn_init(&parser);
+    int count = jsmn_parse(&parser, text, len, doc->tokens, capacity);
     if (count == JSMN_ERROR_PART || count == 0)
         return error_format(err, "truncated JSON");
     if (count < 0)
