@@ -19,7 +19,8 @@ struct load_stats {
     uint64_t closed;          /* connection lost with a request in flight */
     uint64_t bytes_sent, bytes_received;
     uint64_t last_response_ns; /* CLOCK_MONOTONIC time of the last response */
-    struct histogram latency; /* every response, from its intended send time */
+    struct histogram latency; /* every response and every timeout (as the time waited
+                                 until given up), from its intended send time */
     struct histogram send_lag; /* open loop: actual - intended send time (the generator's
                                 * own lateness, or the wait for a free connection) */
 };
