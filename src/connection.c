@@ -2,9 +2,10 @@
  * parses), pending output, deadlines, lingering close. See docs/architecture.md.
  *
  * One read, then: every complete request in the receive buffer is parsed in place and
- * answered (worker->route) into the pending output, in order; the output is written
- * with one write() before the loop sleeps again, and a write event is armed only when
- * the socket is full (reading pauses until it drains). */
+ * answered (worker->route) into the pending output, in order, until that output passes
+ * max_pending_output; the output is written before the loop sleeps again (and the
+ * remaining requests answered in further rounds), and a write event is armed only when
+ * the socket is full (reading and answering pause until it drains). */
 #include "server_internal.h"
 
 #include "geobid/alloc.h"
@@ -23,7 +24,20 @@ enum {
     initial_output_bytes = 4 * 1024,
     max_request_headers = 100, /* more header fields: 431 */
     accepts_per_wakeup = 32,
+    accept_retry_ms = 100,          /* after EMFILE, ENFILE, ENOBUFS, ENOMEM */
+    max_pending_output = 256 * 1024, /* stop answering pipelined requests beyond this */
+    shrink_factor = 4,              /* an empty buffer this many times its initial size
+                                       is given back */
 };
+
+/* The whole answer to a connection beyond --max-connections, written once. */
+static const char too_many_connections_reply[] =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 33\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "{\"error\":\"too many connections\"}\n";
 
 static void on_readable(evutil_socket_t fd, short what, void *arg);
 static void on_writable(evutil_socket_t fd, short what, void *arg);
@@ -186,6 +200,11 @@ static bool connection_flush(struct connection *conn)
             connection_touch(conn); /* a slow reader that still makes progress */
     }
     conn->out_sent = conn->out_len = 0;
+    if (conn->out_cap > shrink_factor * initial_output_bytes) { /* after a burst */
+        free(conn->out);
+        conn->out = NULL;
+        conn->out_cap = 0;
+    }
     if (conn->waiting_to_write) {
         conn->waiting_to_write = false;
         event_del(conn->write_event);
@@ -277,11 +296,11 @@ static void reply_parse_error(struct connection *conn, enum http1_status status)
     connection_reply_error(conn, (int)status, "", http1_strerror(status));
 }
 
-/* Answers Expect: 100-continue once the head is in and the body is awaited. */
+/* Answers Expect: 100-continue once the head is in and the body is awaited, when the
+ * listener will read that body. */
 static void maybe_send_continue(struct connection *conn, const struct http1_request *request)
 {
-    if (request->head_bytes == 0 || !request->expect_continue || request->minor_version == 0 ||
-        conn->continue_sent)
+    if (request->head_bytes == 0 || !request->expect_continue || conn->continue_sent)
         return;
     connection_append_cstr(conn, "HTTP/1.1 100 Continue\r\n\r\n");
     conn->continue_sent = true;
@@ -290,13 +309,32 @@ static void maybe_send_continue(struct connection *conn, const struct http1_requ
 static void answer_request(struct connection *conn, const struct http1_request *request)
 {
     struct worker *worker = conn->worker;
-    conn->closing = !request->keep_alive || worker->stopping;
+    conn->closing = conn->closing || !request->keep_alive || worker->stopping;
     conn->http10 = request->minor_version == 0;
     conn->head_only = slice_eq_cstr(request->method, "HEAD");
-    worker->route(conn, request);
+    if (request->expect_unknown)
+        connection_reply_error(conn, 417, "", "unsupported Expect");
+    else
+        worker->route(conn, request);
     arena_reset(&worker->arena);
     conn->continue_sent = false;
     connection_touch(conn);
+}
+
+/* A head is in, its body is not. Returns true when the request was answered from the
+ * head alone (the connection then closes: its body is discarded while lingering),
+ * because it expects something we do not do or asked to wait for a 100 Continue the
+ * listener would not send as it does not want the body. */
+static bool answer_from_head(struct connection *conn, const struct http1_request *request)
+{
+    if (request->head_bytes == 0 || conn->continue_sent)
+        return false;
+    if (!request->expect_unknown &&
+        !(request->expect_continue && !conn->worker->wants_body(request)))
+        return false;
+    conn->closing = true;
+    answer_request(conn, request);
+    return true;
 }
 
 /* Moves the unparsed bytes to the front of the receive buffer. */
@@ -309,24 +347,39 @@ static void compact_input(struct connection *conn)
     conn->in_start = 0;
 }
 
+/* Forgets the request being received (it was answered or failed). */
+static void request_done(struct connection *conn)
+{
+    conn->in_wanted = 0;
+    conn->in_progress = (struct http1_progress){0};
+}
+
 /* Answers every complete request in the receive buffer, in order, until one needs more
- * bytes, the connection must close, or the socket is full. Writes nothing itself. */
-static void connection_process(struct connection *conn)
+ * bytes, the connection must close, the socket is full, or the pending output passes
+ * max_pending_output. Writes nothing itself. Returns true when it stopped for the last
+ * reason with requests possibly left: call again once the output is written. */
+static bool connection_process(struct connection *conn)
 {
     struct http1_header headers[max_request_headers];
+    bool output_full = false;
     while (!conn->closing && !conn->waiting_to_write && conn->in_len > conn->in_start &&
            conn->in_len - conn->in_start >= conn->in_wanted) {
-        struct http1_request request;
-        enum http1_status status =
-            http1_parse_request(conn->in + conn->in_start, conn->in_len - conn->in_start,
-                                &conn->worker->parse_limits, headers, max_request_headers,
-                                &request);
-        if (status == HTTP1_NEED_MORE) {
-            conn->in_wanted = request.consumed;
-            maybe_send_continue(conn, &request);
+        if (conn->out_len - conn->out_sent > max_pending_output) {
+            output_full = true;
             break;
         }
-        conn->in_wanted = 0;
+        struct http1_request request;
+        enum http1_status status = http1_parse_request_resume(
+            conn->in + conn->in_start, conn->in_len - conn->in_start,
+            &conn->worker->parse_limits, headers, max_request_headers, &request,
+            &conn->in_progress);
+        if (status == HTTP1_NEED_MORE) {
+            conn->in_wanted = request.consumed;
+            if (!answer_from_head(conn, &request))
+                maybe_send_continue(conn, &request);
+            break;
+        }
+        request_done(conn);
         if (status != HTTP1_COMPLETE) {
             reply_parse_error(conn, status);
             break;
@@ -334,8 +387,28 @@ static void connection_process(struct connection *conn)
         answer_request(conn, &request);
         conn->in_start += request.consumed;
     }
-    if (conn->in_start == conn->in_len)
+    if (conn->in_start == conn->in_len) {
         conn->in_start = conn->in_len = 0;
+        if (conn->in_cap > shrink_factor * initial_input_bytes) { /* after a large body */
+            free(conn->in);
+            conn->in = NULL;
+            conn->in_cap = 0;
+        }
+    }
+    return output_full;
+}
+
+/* Answers what is buffered and writes it, in rounds of at most about
+ * max_pending_output, until the requests run out or the socket is full. */
+static void connection_serve(struct connection *conn)
+{
+    for (;;) {
+        bool more = connection_process(conn);
+        if (!connection_flush(conn))
+            return; /* closed */
+        if (!more || conn->waiting_to_write || conn->lingering)
+            return;
+    }
 }
 
 /* Makes room to read into; false when a request has filled the largest buffer. */
@@ -376,8 +449,7 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         return;
     }
     conn->in_len += (size_t)n;
-    connection_process(conn);
-    connection_flush(conn);
+    connection_serve(conn);
 }
 
 static void on_writable(evutil_socket_t fd, short what, void *arg)
@@ -388,11 +460,39 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
     if (!connection_flush(conn) || conn->waiting_to_write || conn->lingering)
         return;
     event_add(conn->read_event, NULL);
-    connection_process(conn); /* requests that arrived while the socket was full */
-    connection_flush(conn);
+    connection_serve(conn); /* requests that arrived while the socket was full */
 }
 
 /* ---- accepting -------------------------------------------------------------------- */
+
+/* Out of descriptors or kernel memory: the pending connection stays in the backlog and
+ * the level-triggered socket would wake every worker again at once. Stop watching it
+ * for a while instead. */
+static void pause_accepting(struct worker *worker)
+{
+    struct timeval retry = {0, accept_retry_ms * 1000};
+    event_del(worker->accept_event);
+    event_add(worker->accept_retry_event, &retry);
+}
+
+void connection_on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct worker *worker = arg;
+    if (!worker->stopping)
+        event_add(worker->accept_event, NULL);
+}
+
+/* A connection beyond --max-connections: one write of the whole 503, then close; no
+ * state is kept. The client reads it after its request (or sees the close). */
+static void refuse_connection(int fd)
+{
+    ssize_t n = write(fd, too_many_connections_reply, sizeof(too_many_connections_reply) - 1);
+    (void)n; /* best effort: a fresh socket's buffer takes it */
+    shutdown(fd, SHUT_WR);
+    close(fd);
+}
 
 void connection_on_acceptable(evutil_socket_t fd, short what, void *arg)
 {
@@ -400,16 +500,19 @@ void connection_on_acceptable(evutil_socket_t fd, short what, void *arg)
     struct worker *worker = arg;
     for (int i = 0; i < accepts_per_wakeup; i++) {
         int client = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (client < 0)
+        if (client < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                pause_accepting(worker);
             return; /* EAGAIN: another worker took it, or nothing left */
-        bool admitted = !worker->counts_connections || admit_connection(worker->server);
-        struct connection *conn = connection_open(worker, client);
-        conn->counted = worker->counts_connections && admitted;
-        if (!admitted) { /* refuse at once; the client reads it after its request */
-            conn->closing = true;
-            connection_reply_error(conn, 503, "", "too many connections");
-            connection_flush(conn);
         }
+        if (worker->counts_connections && !admit_connection(worker->server)) {
+            refuse_connection(client);
+            continue;
+        }
+        struct connection *conn = connection_open(worker, client);
+        conn->counted = worker->counts_connections;
     }
 }
 
@@ -438,6 +541,7 @@ void connection_on_stop(evutil_socket_t fd, short what, void *arg)
     struct worker *worker = arg;
     worker->stopping = true;
     event_del(worker->accept_event);
+    event_del(worker->accept_retry_event);
     struct connection *next;
     for (struct connection *conn = worker->connections; conn != NULL; conn = next) {
         next = conn->next;

@@ -1,9 +1,11 @@
 /* HTTP/1.1 request parsing without allocation; see include/geobid/http1.h.
  *
  * The parser is restartable rather than incremental: it keeps no state, so a caller
- * with a partial request simply calls again with more bytes. Requests are small (one
- * or two kilobytes for a bid request), so re-reading the head costs less than keeping
- * per-connection parser state right. */
+ * with a partial request simply calls again with more bytes. Heads are small (one or
+ * two kilobytes for a bid request), so re-reading the head costs less than keeping
+ * per-connection parser state right. A chunked body is the exception: it may come in
+ * thousands of tiny chunks, so the caller may keep how far it was checked
+ * (struct http1_progress) and the scan resumes there. */
 #include "geobid/http1.h"
 
 #include <stdint.h>
@@ -235,7 +237,10 @@ static enum http1_status apply_header(const struct http1_header *header,
     } else if (slice_eq_nocase(header->name, SLICE_LITERAL("Connection"))) {
         parse_connection(header->value, framing);
     } else if (slice_eq_nocase(header->name, SLICE_LITERAL("Expect"))) {
-        request->expect_continue = slice_eq_nocase(header->value, SLICE_LITERAL("100-continue"));
+        /* HTTP/1.0 requests' expectations are ignored (RFC 9110 10.1.1) */
+        bool is_continue = slice_eq_nocase(header->value, SLICE_LITERAL("100-continue"));
+        request->expect_continue = is_continue && request->minor_version == 1;
+        request->expect_unknown = !is_continue && request->minor_version == 1;
     }
     return HTTP1_COMPLETE;
 }
@@ -304,14 +309,18 @@ static enum http1_status read_chunk_size(const char *buf, size_t len, size_t *po
     return HTTP1_COMPLETE;
 }
 
-/* Checks a whole chunked body at buf[0..len) without changing it: *decoded is the size
- * of the data, *wire the bytes it takes up including the trailer section. */
+/* Checks a whole chunked body at buf[0..len) without changing it, from the chunk-size
+ * line at progress->chunk_offset: *decoded is the size of the data, *wire the bytes it
+ * takes up including the trailer section. On HTTP1_NEED_MORE *progress is at the last
+ * chunk boundary reached and *needed is a lower bound of len (0 when unknown). */
 static enum http1_status scan_chunked(const char *buf, size_t len,
-                                      const struct http1_limits *limits, size_t *decoded,
-                                      size_t *wire)
+                                      const struct http1_limits *limits,
+                                      struct http1_progress *progress, size_t *decoded,
+                                      size_t *wire, size_t *needed)
 {
-    size_t pos = 0;
-    *decoded = 0;
+    size_t pos = progress->chunk_offset;
+    *decoded = progress->decoded_bytes;
+    *needed = 0;
     for (;;) {
         size_t size;
         enum http1_status status = read_chunk_size(buf, len, &pos, limits->max_body_bytes, &size);
@@ -321,12 +330,15 @@ static enum http1_status scan_chunked(const char *buf, size_t len,
             return HTTP1_PAYLOAD_TOO_LARGE;
         if (size == 0)
             break;
-        if (len - pos < size + 2)
+        if (len - pos < size + 2) {
+            *needed = pos + size + 2;
             return HTTP1_NEED_MORE;
+        }
         if (buf[pos + size] != '\r' || buf[pos + size + 1] != '\n')
             return HTTP1_BAD_REQUEST;
         *decoded += size;
         pos += size + 2;
+        *progress = (struct http1_progress){pos, *decoded};
     }
     size_t count = 0;
     enum http1_status status =
@@ -350,7 +362,8 @@ static void decode_chunked(char *buf, size_t len, size_t max_body)
 
 static enum http1_status parse_body(char *buf, size_t len, size_t head_end,
                                     const struct http1_limits *limits,
-                                    struct http1_request *request)
+                                    struct http1_request *request,
+                                    struct http1_progress *progress)
 {
     char *body = buf + head_end;
     size_t available = len - head_end;
@@ -362,8 +375,17 @@ static enum http1_status parse_body(char *buf, size_t len, size_t head_end,
         request->body = (struct slice){body, need};
         return HTTP1_COMPLETE;
     }
-    size_t decoded, wire;
-    enum http1_status status = scan_chunked(body, available, limits, &decoded, &wire);
+    struct http1_progress scanned = progress != NULL ? *progress : (struct http1_progress){0};
+    if (scanned.chunk_offset > available)
+        scanned = (struct http1_progress){0}; /* not this buffer's: check from the start */
+    size_t decoded, wire, needed;
+    enum http1_status status =
+        scan_chunked(body, available, limits, &scanned, &decoded, &wire, &needed);
+    if (status == HTTP1_NEED_MORE) {
+        request->consumed = needed > 0 ? head_end + needed : 0;
+        if (progress != NULL)
+            *progress = scanned;
+    }
     if (status != HTTP1_COMPLETE)
         return status;
     decode_chunked(body, wire, limits->max_body_bytes);
@@ -411,6 +433,17 @@ enum http1_status http1_parse_request(char *buf, size_t len, const struct http1_
                                       struct http1_header *headers, size_t header_capacity,
                                       struct http1_request *request)
 {
+    return http1_parse_request_resume(buf, len, limits, headers, header_capacity, request,
+                                      NULL);
+}
+
+enum http1_status http1_parse_request_resume(char *buf, size_t len,
+                                             const struct http1_limits *limits,
+                                             struct http1_header *headers,
+                                             size_t header_capacity,
+                                             struct http1_request *request,
+                                             struct http1_progress *progress)
+{
     *request = (struct http1_request){.headers = headers};
     size_t start = skip_empty_lines(buf, len), head_end = 0;
     enum http1_status status =
@@ -421,7 +454,7 @@ enum http1_status http1_parse_request(char *buf, size_t len, const struct http1_
     status = apply_framing(limits, request);
     if (status != HTTP1_COMPLETE)
         return status;
-    return parse_body(buf, len, head_end, limits, request);
+    return parse_body(buf, len, head_end, limits, request, progress);
 }
 
 bool http1_find_header(const struct http1_request *request, const char *name,
@@ -472,6 +505,7 @@ const char *http1_reason(int status_code)
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

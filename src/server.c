@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -146,6 +147,27 @@ static void route_bid_listener(struct connection *conn, const struct http1_reque
         connection_reply_error(conn, 404, "", "no such endpoint");
 }
 
+/* The bid listener reads a body only for a POST to /openrtb2/bid in a media type and
+ * content coding it accepts; every other request is answered from its head. */
+static bool bid_listener_wants_body(const struct http1_request *request)
+{
+    struct slice encoding;
+    if (!slice_eq_cstr(request->path, "/openrtb2/bid") || !slice_eq_cstr(request->method, "POST"))
+        return false;
+    if (media_type_of(request) == NULL)
+        return false;
+    return !http1_find_header(request, "Content-Encoding", &encoding) ||
+           slice_eq_nocase(encoding, SLICE_LITERAL("identity")) ||
+           slice_eq_nocase(encoding, SLICE_LITERAL("gzip"));
+}
+
+/* The admin listener never reads a request body. */
+static bool admin_listener_wants_body(const struct http1_request *request)
+{
+    (void)request;
+    return false;
+}
+
 /* Management traffic: /healthz for now. */
 static void route_admin_listener(struct connection *conn, const struct http1_request *request)
 {
@@ -220,6 +242,8 @@ static int worker_init(struct worker *worker, struct server *server, int fd, rou
     worker->server = server;
     worker->route = route;
     worker->counts_connections = route == route_bid_listener;
+    worker->wants_body =
+        route == route_bid_listener ? bid_listener_wants_body : admin_listener_wants_body;
     worker->parse_limits = (struct http1_limits){.max_head_bytes = limits->max_header_bytes,
                                                  .max_target_bytes = limits->max_header_bytes,
                                                  .max_body_bytes = limits->max_body_bytes};
@@ -233,7 +257,10 @@ static int worker_init(struct worker *worker, struct server *server, int fd, rou
         event_new(worker->base, fd, EV_READ | EV_PERSIST, connection_on_acceptable, worker);
     worker->tick_event = event_new(worker->base, -1, EV_PERSIST, connection_on_tick, worker);
     worker->stop_event = event_new(worker->base, -1, 0, connection_on_stop, worker);
-    if (worker->accept_event == NULL || worker->tick_event == NULL || worker->stop_event == NULL)
+    worker->accept_retry_event =
+        event_new(worker->base, -1, 0, connection_on_accept_retry, worker);
+    if (worker->accept_event == NULL || worker->tick_event == NULL ||
+        worker->stop_event == NULL || worker->accept_retry_event == NULL)
         return -1;
     int tick_ms = tick_interval_ms(limits->timeout_ms);
     struct timeval tick = {tick_ms / 1000, (tick_ms % 1000) * 1000};
@@ -246,7 +273,8 @@ static void worker_destroy(struct worker *worker)
 {
     while (worker->connections != NULL)
         connection_close(worker->connections);
-    struct event *events[] = {worker->accept_event, worker->tick_event, worker->stop_event};
+    struct event *events[] = {worker->accept_event, worker->tick_event, worker->stop_event,
+                              worker->accept_retry_event};
     for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
         if (events[i] != NULL)
             event_free(events[i]);
@@ -285,6 +313,26 @@ static void server_free(struct server *server)
     free(server);
 }
 
+/* Asks the running workers to stop and waits for their threads to end. */
+static void stop_and_join(struct worker *const *workers, int count)
+{
+    for (int i = 0; i < count; i++)
+        event_active(workers[i]->stop_event, EV_READ, 0);
+    for (int i = 0; i < count; i++)
+        pthread_join(workers[i]->thread, NULL);
+}
+
+/* Each connection takes a descriptor: use all the process may have. Failure is not
+ * fatal (the soft limit stays; accept backs off when it is reached). */
+static void raise_descriptor_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 static int start_workers(struct server *server, const struct server_config *config,
                          struct error *err)
 {
@@ -296,9 +344,17 @@ static int start_workers(struct server *server, const struct server_config *conf
     }
     if (worker_init(&server->admin, server, server->admin_fd, route_admin_listener) != 0)
         return error_format(err, "cannot start the admin listener");
-    for (int i = 0; i < server->worker_count; i++)
-        pthread_create(&server->workers[i].thread, NULL, worker_main, &server->workers[i]);
-    pthread_create(&server->admin.thread, NULL, worker_main, &server->admin);
+    struct worker *started[server->worker_count + 1];
+    int running = 0;
+    for (int i = 0; i <= server->worker_count; i++) {
+        struct worker *worker = i < server->worker_count ? &server->workers[i] : &server->admin;
+        int rc = pthread_create(&worker->thread, NULL, worker_main, worker);
+        if (rc != 0) {
+            stop_and_join(started, running);
+            return error_format(err, "cannot start a worker thread: %s", strerror(rc));
+        }
+        started[running++] = worker;
+    }
     return 0;
 }
 
@@ -308,6 +364,7 @@ struct server *server_start(const struct server_config *config, const struct bid
     sigset_t signals;
     block_signals(&signals);
     evthread_use_pthreads(); /* event_active() from the main thread stops the workers */
+    raise_descriptor_limit();
     struct server *server = xcalloc(1, sizeof(*server));
     server->bidder = bidder;
     server->limits = config->limits;

@@ -21,6 +21,11 @@ struct worker;
 /* Answers one complete request (a listener's endpoints). */
 typedef void route_fn(struct connection *conn, const struct http1_request *request);
 
+/* Given a request whose head is in but not its body, true when the listener would read
+ * the body (so 100 Continue is worth sending); false when route answers from the head
+ * alone (404, 405, 415...). */
+typedef bool wants_body_fn(const struct http1_request *request);
+
 /* One client connection. Bytes in[in_start..in_len) are received and not yet parsed;
  * out[out_sent..out_len) are responses not yet written. */
 struct connection {
@@ -31,6 +36,7 @@ struct connection {
     char *in;
     size_t in_start, in_len, in_cap;
     size_t in_wanted;   /* parse again once this many unparsed bytes are in */
+    struct http1_progress in_progress; /* chunked body of the request being received */
     char *out;
     size_t out_sent, out_len, out_cap;
     int64_t deadline_ms; /* closed by the worker's timer after this */
@@ -47,7 +53,9 @@ struct worker {
     pthread_t thread;
     struct event_base *base;
     struct event *accept_event, *tick_event, *stop_event;
+    struct event *accept_retry_event; /* re-arms accept_event after EMFILE and the like */
     route_fn *route;
+    wants_body_fn *wants_body;
     bool counts_connections; /* the bid listener applies --max-connections */
     bool stopping;
     struct http1_limits parse_limits;
@@ -71,8 +79,13 @@ struct server {
 /* ---- connection.c: events of a worker's event_base -------------------------------- */
 
 /* Accept event of a worker's listening socket (arg: the worker): accepts what is
- * pending, refusing bid connections beyond --max-connections with a 503. */
+ * pending, refusing bid connections beyond --max-connections with a 503 written at once
+ * (no connection state). When accept fails for lack of descriptors or memory it removes
+ * itself and arms accept_retry_event (100 ms) rather than wake again at once. */
 void connection_on_acceptable(evutil_socket_t fd, short what, void *arg);
+
+/* One-shot timer of a worker (arg: the worker): adds the accept event again. */
+void connection_on_accept_retry(evutil_socket_t fd, short what, void *arg);
 
 /* Periodic timer of a worker (arg: the worker): closes connections past their deadline. */
 void connection_on_tick(evutil_socket_t fd, short what, void *arg);

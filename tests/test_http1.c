@@ -129,6 +129,54 @@ START_TEST(chunked_body_is_decoded_in_place)
 }
 END_TEST
 
+/* A chunked body fed byte by byte with its progress kept: the result equals a parse of
+ * the whole, and the progress only moves forward, over whole chunks. */
+START_TEST(chunked_body_resumes_where_it_stopped)
+{
+    char wire[4096];
+    size_t len = (size_t)snprintf(wire, sizeof(wire),
+                                  "POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n");
+    size_t head_len = len;
+    for (int i = 0; i < 40; i++)
+        len += (size_t)snprintf(wire + len, sizeof(wire) - len, "1;x\r\n%c\r\n", 'a' + i % 26);
+    len += (size_t)snprintf(wire + len, sizeof(wire) - len, "0\r\nT: 1\r\n\r\n");
+    struct http1_progress progress = {0};
+    size_t last_offset = 0;
+    for (size_t have = 0; have < len; have++) {
+        char *copy = test_guarded_place(&guarded, wire, have);
+        ck_assert_int_eq(http1_parse_request_resume(copy, have, &limits, headers,
+                                                    header_capacity, &request, &progress),
+                         HTTP1_NEED_MORE);
+        ck_assert_uint_ge(progress.chunk_offset, last_offset);
+        ck_assert(progress.chunk_offset == 0 || head_len + progress.chunk_offset <= have);
+        ck_assert_uint_eq(progress.decoded_bytes, progress.chunk_offset / 8); /* "1;x\r\nc\r\n" */
+        last_offset = progress.chunk_offset;
+    }
+    ck_assert_uint_eq(progress.decoded_bytes, 40);
+    char *copy = test_guarded_place(&guarded, wire, len);
+    ck_assert_int_eq(http1_parse_request_resume(copy, len, &limits, headers, header_capacity,
+                                                &request, &progress),
+                     HTTP1_COMPLETE);
+    ck_assert_uint_eq(request.body.len, 40);
+    ck_assert(memcmp(request.body.ptr, "abcdefghijklmnopqrstuvwxyzabcdefghijklmn", 40) == 0);
+    ck_assert_uint_eq(request.consumed, len);
+    /* the limit counts the chunks checked before: 64 bytes, then one more is too many */
+    progress = (struct http1_progress){0};
+    len = (size_t)snprintf(wire, sizeof(wire),
+                           "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n%064d\r\n", 0);
+    copy = test_guarded_place(&guarded, wire, len);
+    ck_assert_int_eq(http1_parse_request_resume(copy, len, &limits, headers, header_capacity,
+                                                &request, &progress),
+                     HTTP1_NEED_MORE);
+    ck_assert_uint_eq(progress.decoded_bytes, 64);
+    len += (size_t)snprintf(wire + len, sizeof(wire) - len, "1\r\n");
+    copy = test_guarded_place(&guarded, wire, len);
+    ck_assert_int_eq(http1_parse_request_resume(copy, len, &limits, headers, header_capacity,
+                                                &request, &progress),
+                     HTTP1_PAYLOAD_TOO_LARGE);
+}
+END_TEST
+
 START_TEST(keep_alive_rules)
 {
     ck_assert_int_eq(parse("GET / HTTP/1.1\r\n\r\n"), HTTP1_COMPLETE);
@@ -150,6 +198,14 @@ START_TEST(expect_continue_is_known_before_the_body)
     ck_assert(request.expect_continue);
     ck_assert_uint_gt(request.head_bytes, 0);
     ck_assert_uint_eq(request.consumed, request.head_bytes + 10); /* bytes needed */
+    ck_assert(!request.expect_unknown);
+    ck_assert_int_eq(parse("POST / HTTP/1.1\r\nExpect: 200-ok\r\nContent-Length: 1\r\n\r\n"),
+                     HTTP1_NEED_MORE);
+    ck_assert(request.expect_unknown && !request.expect_continue);
+    /* HTTP/1.0 expectations are ignored */
+    ck_assert_int_eq(parse("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"),
+                     HTTP1_NEED_MORE);
+    ck_assert(!request.expect_unknown && !request.expect_continue);
 }
 END_TEST
 
@@ -264,6 +320,7 @@ Suite *http1_suite(void)
     tcase_add_test(tc, request_line_and_headers_are_sliced);
     tcase_add_test(tc, pipelined_requests_come_out_in_order);
     tcase_add_test(tc, chunked_body_is_decoded_in_place);
+    tcase_add_test(tc, chunked_body_resumes_where_it_stopped);
     tcase_add_test(tc, keep_alive_rules);
     tcase_add_test(tc, expect_continue_is_known_before_the_body);
     tcase_add_test(tc, content_length_rules);

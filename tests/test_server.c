@@ -5,6 +5,9 @@
 #include "geobid/json.h"
 
 #include <check.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +422,112 @@ START_TEST(expect_continue_gets_100_first)
 }
 END_TEST
 
+/* Without a body the server will read, the final status comes at once, no 100. */
+START_TEST(expect_is_answered_from_the_head_when_the_body_is_not_wanted)
+{
+    static const struct {
+        const char *wire;
+        int status;
+    } cases[] = {
+        {"POST /nope HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", 404},
+        {"GET /openrtb2/bid HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
+         405},
+        {"POST /openrtb2/bid HTTP/1.1\r\nContent-Type: text/plain\r\n"
+         "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n", 415},
+        {"POST /openrtb2/bid HTTP/1.1\r\nContent-Type: application/json\r\n"
+         "Expect: something-else\r\nContent-Length: 2\r\n\r\n", 417},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+        test_write_all(stream.fd, cases[i].wire, strlen(cases[i].wire));
+        struct http_response response;
+        raw_read_response(&stream, &response);
+        ck_assert_int_eq(response.status, cases[i].status);
+        ck_assert(test_http_has_header(&response, "\r\nConnection: close\r\n"));
+        ck_assert(raw_closed_by_server(stream.fd));
+        close(stream.fd);
+    }
+}
+END_TEST
+
+/* A body in one-byte chunks, sent in many writes: the chunks already checked are not
+ * checked again on every read, and the result is the same. */
+START_TEST(body_in_tiny_chunks_gets_its_bid)
+{
+    char request[2048];
+    make_request(request, sizeof(request),
+                 "{\"lat\":48.8610,\"lon\":2.3380,\"type\":1,\"accuracy\":20}", "8.8.8.8");
+    size_t body_len = strlen(request);
+    char *wire = malloc(64 * 1024);
+    size_t len = (size_t)snprintf(wire, 256,
+                                  "POST /openrtb2/bid HTTP/1.1\r\nContent-Type: application/json\r\n"
+                                  "Transfer-Encoding: chunked\r\n\r\n");
+    for (size_t i = 0; i < body_len; i++)
+        len += (size_t)snprintf(wire + len, 16, "1\r\n%c\r\n", request[i]);
+    len += (size_t)snprintf(wire + len, 16, "0\r\n\r\n");
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    struct timespec pause = {0, 1000 * 1000};
+    for (size_t at = 0; at < len; at += 500) {
+        test_write_all(stream.fd, wire + at, len - at < 500 ? len - at : 500);
+        nanosleep(&pause, NULL);
+    }
+    struct http_response response;
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 200);
+    ck_assert(strstr(response.body, "\"crid\":\"cafe-300x250\"") != NULL);
+    close(stream.fd);
+    free(wire);
+}
+END_TEST
+
+enum { many_pipelined = 5000 }; /* ~330 KiB of responses: above the 256 KiB cap */
+
+enum { big_body_bytes = 60000 }; /* grows the server's receive buffer to 128 KiB */
+
+/* A 404 for a large body, then many_pipelined GET /healthz, as fast as it can. */
+static void *write_pipelined(void *arg)
+{
+    int fd = *(int *)arg;
+    char *big = malloc(big_body_bytes + 128);
+    int n = snprintf(big, 128, "POST /nope HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+                     big_body_bytes);
+    memset(big + n, 'x', big_body_bytes);
+    test_write_all(fd, big, (size_t)n + big_body_bytes);
+    free(big);
+    static const char one[] = "GET /healthz HTTP/1.1\r\n\r\n";
+    char batch[100 * (sizeof(one) - 1)];
+    for (size_t i = 0; i < 100; i++)
+        memcpy(batch + i * (sizeof(one) - 1), one, sizeof(one) - 1);
+    for (int i = 0; i < many_pipelined / 100; i++)
+        test_write_all(fd, batch, sizeof(batch));
+    return NULL;
+}
+
+/* More pipelined requests than the pending output may hold (the large body first makes
+ * the receive buffer hold thousands of them at once): all are answered, in order, as
+ * the client reads. */
+START_TEST(many_pipelined_requests_are_all_answered)
+{
+    struct raw_stream stream = {.fd = test_connect(bidder.bid_port)};
+    pthread_t writer;
+    ck_assert_int_eq(pthread_create(&writer, NULL, write_pipelined, &stream.fd), 0);
+    struct timespec pause = {0, 100 * 1000 * 1000}; /* let the output pile up first */
+    nanosleep(&pause, NULL);
+    struct http_response response;
+    raw_read_response(&stream, &response);
+    ck_assert_int_eq(response.status, 404);
+    for (int i = 0; i < many_pipelined; i++) {
+        raw_read_response(&stream, &response);
+        ck_assert_int_eq(response.status, 200);
+        ck_assert_str_eq(response.body, "ok\n");
+    }
+    pthread_join(writer, NULL);
+    test_http_exchange(stream.fd, "GET", "/healthz", "", NULL, 0, &response);
+    ck_assert_int_eq(response.status, 200);
+    close(stream.fd);
+}
+END_TEST
+
 START_TEST(protocol_errors_get_their_status_and_close)
 {
     static const struct {
@@ -506,6 +615,71 @@ START_TEST(slow_clients_are_closed_after_the_timeout)
 }
 END_TEST
 
+/* CPU seconds (user + system) pid has used so far. */
+static double process_cpu_s(pid_t pid)
+{
+    char path[64], stat[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *file = fopen(path, "r");
+    ck_assert_ptr_nonnull(file);
+    size_t n = fread(stat, 1, sizeof(stat) - 1, file);
+    fclose(file);
+    stat[n] = '\0';
+    unsigned long user_ticks, system_ticks;
+    const char *after_name = strrchr(stat, ')');
+    ck_assert_int_eq(sscanf(after_name + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                            &user_ticks, &system_ticks),
+                     2);
+    return (double)(user_ticks + system_ticks) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static int open_descriptors(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+    DIR *dir = opendir(path);
+    ck_assert_ptr_nonnull(dir);
+    int count = 0;
+    while (readdir(dir) != NULL)
+        count++;
+    closedir(dir);
+    return count - 2; /* . and .. */
+}
+
+/* Out of descriptors, accept fails with EMFILE while connections wait in the backlog:
+ * the workers back off instead of spinning, and accept again once descriptors free up. */
+START_TEST(out_of_descriptors_does_not_spin)
+{
+    struct test_bidder small;
+    char *geoip = test_fixture_path("geoip2-city.mmdb");
+    const char *args[] = {"--threads", "2", "--campaigns", "tests/fixtures/campaigns.json",
+                          "--geoip", geoip, NULL};
+    test_bidder_start_with(&small, args);
+    free(geoip);
+    int room = 4; /* connections it can still accept */
+    rlim_t cap = (rlim_t)(open_descriptors(small.pid) + room);
+    struct rlimit limit = {cap, cap};
+    ck_assert_int_eq(prlimit(small.pid, RLIMIT_NOFILE, &limit, NULL), 0);
+    enum { clients = 16 };
+    int fds[clients];
+    for (int i = 0; i < clients; i++)
+        fds[i] = test_connect(small.bid_port);
+    struct timespec settle = {0, 200 * 1000 * 1000}, measure = {1, 0};
+    nanosleep(&settle, NULL);
+    double before_s = process_cpu_s(small.pid);
+    nanosleep(&measure, NULL);
+    double used_s = process_cpu_s(small.pid) - before_s;
+    ck_assert_msg(used_s < 0.3, "%.2f s of CPU in 1 s while out of descriptors", used_s);
+    for (int i = 0; i < clients - 1; i++)
+        close(fds[i]);
+    struct http_response response; /* the last one waited in the backlog */
+    test_http_exchange(fds[clients - 1], "GET", "/healthz", "", NULL, 0, &response);
+    ck_assert_int_eq(response.status, 200);
+    close(fds[clients - 1]);
+    test_bidder_stop(&small);
+}
+END_TEST
+
 Suite *server_suite(void)
 {
     Suite *suite = suite_create("server");
@@ -528,6 +702,9 @@ Suite *server_suite(void)
     tcase_add_test(tc, http10_closes_unless_keep_alive);
     tcase_add_test(tc, connection_close_is_honoured);
     tcase_add_test(tc, expect_continue_gets_100_first);
+    tcase_add_test(tc, expect_is_answered_from_the_head_when_the_body_is_not_wanted);
+    tcase_add_test(tc, body_in_tiny_chunks_gets_its_bid);
+    tcase_add_test(tc, many_pipelined_requests_are_all_answered);
     tcase_add_test(tc, protocol_errors_get_their_status_and_close);
     tcase_add_test(tc, oversized_headers_get_431);
     tcase_add_test(tc, head_healthz_has_no_body);
@@ -535,6 +712,7 @@ Suite *server_suite(void)
     TCase *timeouts = tcase_create("timeouts");
     tcase_set_timeout(timeouts, 30);
     tcase_add_test(timeouts, slow_clients_are_closed_after_the_timeout);
+    tcase_add_test(timeouts, out_of_descriptors_does_not_spin);
     suite_add_tcase(suite, timeouts);
     return suite;
 }

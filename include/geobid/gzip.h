@@ -1,6 +1,8 @@
 /* Decompression of gzip request bodies (Content-Encoding: gzip) into the request
  * arena, with a hard limit on the decompressed size so a small "zip bomb" cannot make
- * the bidder allocate without bound. zlib's own state is also taken from the arena. */
+ * the bidder allocate without bound. zlib's own state is also taken from the arena, and
+ * the output buffer grows as the data comes (from 16 KiB or 4x the input, doubling up to
+ * max_out + 1 bytes) rather than taking max_out up front. */
 #ifndef GEOBID_GZIP_H
 #define GEOBID_GZIP_H
 

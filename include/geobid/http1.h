@@ -8,7 +8,9 @@
  * case, optional whitespace trimmed, obs-fold rejected), Content-Length (strict digits,
  * conflicting duplicates rejected), Transfer-Encoding: chunked (extensions and trailers
  * accepted and dropped; the body is decoded in place once it is complete), the
- * keep-alive rules of both versions and Expect: 100-continue. */
+ * keep-alive rules of both versions and Expect: 100-continue. A caller receiving a body in
+ * many reads may keep a small struct http1_progress so that a chunked body is checked
+ * once in all, not once per read (http1_parse_request_resume()). */
 #ifndef GEOBID_HTTP1_H
 #define GEOBID_HTTP1_H
 
@@ -54,7 +56,9 @@ struct http1_request {
     size_t content_length;      /* Content-Length when given, else 0 */
     bool chunked;               /* Transfer-Encoding: chunked */
     bool keep_alive;            /* the connection may carry another request after this */
-    bool expect_continue;       /* Expect: 100-continue was sent */
+    bool expect_continue;       /* Expect: 100-continue was sent (HTTP/1.1) */
+    bool expect_unknown;        /* an Expect other than 100-continue (HTTP/1.1): the
+                                   caller answers 417 Expectation Failed */
     size_t head_bytes;          /* size of the head once complete, else 0 */
     size_t consumed;            /* COMPLETE: bytes of the buffer this request used.
                                    NEED_MORE: lower bound of the bytes needed (0 when
@@ -70,6 +74,28 @@ struct http1_request {
 enum http1_status http1_parse_request(char *buf, size_t len, const struct http1_limits *limits,
                                       struct http1_header *headers, size_t header_capacity,
                                       struct http1_request *request);
+
+/* How far an incomplete chunked body has been checked, so that the next call need not
+ * check it again: without it every read of a body sent in many small chunks would
+ * re-scan all chunks received so far (quadratic). Start from {0} for each request; keep
+ * it (opaque) between calls on the same request, whose bytes before the old length must
+ * not change; reset it to {0} once the request is complete or failed. */
+struct http1_progress {
+    size_t chunk_offset;  /* offset, from the end of the head, of the next chunk-size
+                             line not yet checked (0: start of the body) */
+    size_t decoded_bytes; /* data bytes of the chunks before chunk_offset */
+};
+
+/* Like http1_parse_request(), resuming a chunked body from *progress (which may be
+ * NULL: check from the start). On HTTP1_NEED_MORE for a chunked body *progress is
+ * advanced to the last chunk boundary checked; otherwise it is left as it was. The head
+ * is still parsed again on every call (it is bounded by max_head_bytes). */
+enum http1_status http1_parse_request_resume(char *buf, size_t len,
+                                             const struct http1_limits *limits,
+                                             struct http1_header *headers,
+                                             size_t header_capacity,
+                                             struct http1_request *request,
+                                             struct http1_progress *progress);
 
 /* Returns the value of the first header named name (ASCII case ignored) in request, or
  * false when there is none. */

@@ -8,7 +8,7 @@
  *
  * Endpoints: POST /openrtb2/bid (JSON or protobuf by Content-Type; gzip accepted),
  * GET /healthz on both listeners. Errors carry a one-line JSON body: 400, 404, 405
- * (with Allow), 413, 415, 431, 503 when over --max-connections. */
+ * (with Allow), 413, 415, 417, 431, 503 when over --max-connections. */
 #ifndef GEOBID_SERVER_H
 #define GEOBID_SERVER_H
 
