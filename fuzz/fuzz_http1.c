@@ -4,8 +4,9 @@
  * after request (pipelining) until one is incomplete or wrong. Invariants: every slice
  * lies inside the input, a complete request consumes at least one byte and no more than
  * it was given, the decoded body is no larger than the limit or than its wire form, an
- * error is one of the documented statuses, and a prefix of a complete request is never
- * an error. The input is copied into a buffer of exactly its size (chunked bodies are
+ * error is one of the documented statuses, a prefix of a complete request is never
+ * an error, and parsing it a few bytes at a time (resuming chunked bodies) gives the same
+ * request. The input is copied into a buffer of exactly its size (chunked bodies are
  * decoded in place), so ASan flags any read past its end. */
 #include "geobid/http1.h"
 #include "request_invariants.h"
@@ -84,6 +85,29 @@ static void check_prefix(const char *original, size_t consumed)
     free(copy);
 }
 
+/* Parsing a request as a connection receives it, a few bytes per read with the chunk
+ * progress kept between reads, must give what one parse of all its bytes gave. */
+static void check_resumed(const char *original, size_t len, const struct http1_request *whole)
+{
+    char *copy = malloc(len);
+    memcpy(copy, original, len);
+    struct http1_progress progress = {0};
+    struct http1_header headers[header_capacity];
+    struct http1_request request;
+    enum http1_status status = HTTP1_NEED_MORE;
+    size_t have = 0;
+    for (size_t step = 1; status == HTTP1_NEED_MORE && have < len; step = step % 7 + 1) {
+        have = have + step < len ? have + step : len;
+        status = http1_parse_request_resume(copy, have, &limits, headers, header_capacity,
+                                            &request, &progress);
+    }
+    FUZZ_CHECK(status == HTTP1_COMPLETE);
+    FUZZ_CHECK(request.consumed == whole->consumed && request.body.len == whole->body.len);
+    FUZZ_CHECK(request.body.len == 0 ||
+               memcmp(request.body.ptr, whole->body.ptr, request.body.len) == 0);
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *buf = malloc(size ? size : 1);
@@ -101,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_request(&request, buf + at, size - at);
         check_prefix((const char *)data + at, request.consumed);
+        check_resumed((const char *)data + at, size - at, &request);
         at += request.consumed;
     }
     free(buf);
