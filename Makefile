@@ -10,7 +10,7 @@ CC       ?= cc
 MAKEFLAGS += --no-print-directory
 BUILD    ?= build
 SANITIZE ?=
-PKGS     := libevent libevent_pthreads libmaxminddb zlib libprotobuf-c
+PKGS     := libevent libevent_pthreads libmaxminddb zlib libprotobuf-c lmdb libcrypto
 VERSION  := $(shell cat VERSION)
 
 OPT      ?= -O2 -g

@@ -12,6 +12,8 @@ PACKAGES=(
     libmaxminddb-dev          # GeoIP2 / DB-IP .mmdb lookups
     zlib1g-dev                # gzip request/response bodies
     libprotobuf-c-dev         # OpenRTB protobuf
+    liblmdb-dev               # durable state: profiles, budgets, frequency counts
+    libssl-dev                # libcrypto: HMAC-SHA256 of notices and user keys
     protobuf-c-compiler       # protoc-c: C code from proto/openrtb.proto
     protobuf-compiler         # protoc --encode: the protobuf test fixtures
     check                     # unit-test framework

@@ -3,7 +3,9 @@
 #include "geobid/alloc.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,11 @@ struct option_row {
 static const struct option_row option_table[] = {
     {"listen", OPTION_STRING, FIELD(listen), "0.0.0.0:8080", 0, 0, "HOST:PORT for bid traffic"},
     {"admin-listen", OPTION_STRING, FIELD(admin_listen), "127.0.0.1:8081", 0, 0,
-     "HOST:PORT for management (/healthz)"},
+     "HOST:PORT for management (the admin API); loopback only without --admin-token"},
+    {"admin-token", OPTION_STRING, FIELD(admin_token), NULL, 0, 0,
+     "bearer token the admin API requires (else $GEOBID_ADMIN_TOKEN)"},
+    {"admin-max-body-bytes", OPTION_INTEGER, FIELD(admin_max_body_bytes), "67108864", 1024,
+     1L << 30, "largest admin request body (segment uploads)"},
     {"campaigns", OPTION_STRING, FIELD(campaigns), NULL, 0, 0, "campaign file (docs/campaigns.md)"},
     {"geoip", OPTION_STRING_LIST, FIELD(geoip), NULL, 0, 0,
      "GeoIP2/GeoLite2 City or DB-IP .mmdb file; repeatable, consulted in order"},
@@ -197,13 +203,46 @@ static enum config_action parse_command_line(struct config *config, int argc, ch
     return action;
 }
 
+static bool is_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
+        return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+    }
+    const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+    return addr->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+}
+
+/* Takes the admin token from the environment when no option set it, and refuses an
+ * admin listener reachable from other machines without one. */
+static int settle_admin_access(struct config *config, struct error *err)
+{
+    const char *from_env = getenv("GEOBID_ADMIN_TOKEN");
+    if (config->admin_token == NULL && from_env != NULL && *from_env != '\0')
+        config->admin_token = xstrndup(from_env, strlen(from_env));
+    if (config->admin_token != NULL)
+        return 0;
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (server_parse_address(config->admin_listen, &addr, &len, err) != 0)
+        return error_format(err, "--admin-listen %s: expected HOST:PORT", config->admin_listen);
+    if (!is_loopback(&addr))
+        return error_format(err, "--admin-listen %s: not a loopback address, so the admin API "
+                                 "needs --admin-token or GEOBID_ADMIN_TOKEN",
+                            config->admin_listen);
+    return 0;
+}
+
 enum config_action config_load(struct config *config, int argc, char **argv, struct error *err)
 {
     set_defaults(config);
     const char *file = find_config_argument(argc, argv);
     if (file != NULL && read_config_file(config, file, err) != 0)
         return CONFIG_ERROR;
-    return parse_command_line(config, argc, argv, err);
+    enum config_action action = parse_command_line(config, argc, argv, err);
+    if (action == CONFIG_RUN || action == CONFIG_CHECK)
+        return settle_admin_access(config, err) == 0 ? action : CONFIG_ERROR;
+    return action;
 }
 
 void config_print_usage(FILE *out)
@@ -227,12 +266,14 @@ void config_server(const struct config *config, struct server_config *server)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     server->listen = config->listen;
     server->admin_listen = config->admin_listen;
+    server->admin_token = config->admin_token;
     server->threads = (int)(config->threads > 0 ? config->threads : (cpus > 0 ? cpus : 1));
     server->limits = (struct server_limits){
         .max_body_bytes = (size_t)config->max_body_bytes,
         .max_header_bytes = (size_t)config->max_header_bytes,
         .timeout_ms = (int)config->timeout_ms,
         .max_connections = (size_t)config->max_connections,
+        .admin_max_body_bytes = (size_t)config->admin_max_body_bytes,
     };
 }
 

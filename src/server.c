@@ -5,6 +5,7 @@
  * accepted (src/connection.c). This file holds the endpoints and the workers' life. */
 #include "server_internal.h"
 
+#include "geobid/admin.h"
 #include "geobid/alloc.h"
 #include "geobid/gzip.h"
 #include "geobid/openrtb_json.h"
@@ -161,20 +162,54 @@ static bool bid_listener_wants_body(const struct http1_request *request)
            slice_eq_nocase(encoding, SLICE_LITERAL("gzip"));
 }
 
-/* The admin listener never reads a request body. */
-static bool admin_listener_wants_body(const struct http1_request *request)
+/* ---- endpoints written as plain handlers (endpoint.h) ---------------------------- */
+
+static struct slice header_or_empty(const struct http1_request *request, const char *name)
 {
-    (void)request;
-    return false;
+    struct slice value = {"", 0};
+    http1_find_header(request, name, &value);
+    return value;
 }
 
-/* Management traffic: /healthz for now. */
+static struct endpoint_request endpoint_request_of(const struct http1_request *request)
+{
+    struct slice target = request->target;
+    const char *question = memchr(target.ptr, '?', target.len);
+    struct slice query = {"", 0};
+    if (question != NULL)
+        query = (struct slice){question + 1, (size_t)(target.ptr + target.len - question - 1)};
+    return (struct endpoint_request){
+        .method = request->method,
+        .path = request->path,
+        .query = query,
+        .content_type = header_or_empty(request, "Content-Type"),
+        .authorization = header_or_empty(request, "Authorization"),
+        .body = request->body,
+    };
+}
+
+static void send_endpoint_reply(struct connection *conn, const struct endpoint_reply *reply)
+{
+    connection_reply_start(conn, reply->status);
+    connection_append_cstr(conn, reply->extra_headers);
+    connection_reply_finish(conn, reply->status, reply->content_type, reply->body.data,
+                            reply->body.len);
+}
+
+static bool admin_listener_wants_body(const struct http1_request *request)
+{
+    struct endpoint_request endpoint = endpoint_request_of(request);
+    return admin_wants_body(&endpoint);
+}
+
+/* Management traffic: the admin API (admin.h). */
 static void route_admin_listener(struct connection *conn, const struct http1_request *request)
 {
-    if (slice_eq_cstr(request->path, "/healthz"))
-        handle_healthz(conn, request);
-    else
-        connection_reply_error(conn, 404, "", "no such endpoint");
+    struct worker *worker = conn->worker;
+    struct endpoint_request endpoint = endpoint_request_of(request);
+    struct endpoint_reply reply;
+    admin_handle(&worker->server->admin_api, &endpoint, &worker->arena, &reply);
+    send_endpoint_reply(conn, &reply);
 }
 
 /* ---- sockets -------------------------------------------------------------- */
@@ -244,11 +279,13 @@ static int worker_init(struct worker *worker, struct server *server, int fd, rou
     worker->counts_connections = route == route_bid_listener;
     worker->wants_body =
         route == route_bid_listener ? bid_listener_wants_body : admin_listener_wants_body;
+    size_t max_body_bytes = worker->counts_connections ? limits->max_body_bytes
+                                                       : limits->admin_max_body_bytes;
     worker->parse_limits = (struct http1_limits){.max_head_bytes = limits->max_header_bytes,
                                                  .max_target_bytes = limits->max_header_bytes,
-                                                 .max_body_bytes = limits->max_body_bytes};
+                                                 .max_body_bytes = max_body_bytes};
     /* head + trailers + the body with its chunk framing */
-    worker->max_input_bytes = 2 * limits->max_header_bytes + 2 * limits->max_body_bytes;
+    worker->max_input_bytes = 2 * limits->max_header_bytes + 2 * max_body_bytes;
     arena_init(&worker->arena, arena_block_bytes);
     worker->base = event_base_new();
     if (worker->base == NULL)
@@ -368,6 +405,7 @@ struct server *server_start(const struct server_config *config, const struct bid
     struct server *server = xcalloc(1, sizeof(*server));
     server->bidder = bidder;
     server->limits = config->limits;
+    server->admin_api = (struct admin){bidder, config->admin_token};
     server->admin_fd = -1;
     server->listen_fd = listen_on(config->listen, err);
     if (server->listen_fd >= 0)

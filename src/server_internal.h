@@ -3,6 +3,7 @@
 #ifndef GEOBID_SERVER_INTERNAL_H
 #define GEOBID_SERVER_INTERNAL_H
 
+#include "geobid/admin.h"
 #include "geobid/arena.h"
 #include "geobid/http1.h"
 #include "geobid/server.h"
@@ -67,6 +68,7 @@ struct worker {
 
 struct server {
     const struct bidder *bidder;
+    struct admin admin_api;
     struct server_limits limits;
     atomic_size_t open_connections;
     int listen_fd;

@@ -13,6 +13,7 @@
 struct config {
     char *listen;
     char *admin_listen;
+    char *admin_token;          /* NULL: admin API without a token (loopback only) */
     char *campaigns;            /* NULL: start with no campaigns */
     char **geoip;               /* databases consulted in order */
     size_t geoip_count;
@@ -23,6 +24,7 @@ struct config {
     long max_header_bytes;
     long timeout_ms;
     long max_connections;
+    long admin_max_body_bytes;
 };
 
 enum config_action {
@@ -34,7 +36,8 @@ enum config_action {
 };
 
 /* Fills config from the defaults, then the --config file if one is named, then the
- * command line. Returns the action, or CONFIG_ERROR with the offending option and why
+ * command line; the admin token from GEOBID_ADMIN_TOKEN when no option gave one. An
+ * admin listener on a non-loopback address without a token is refused. Returns the action, or CONFIG_ERROR with the offending option and why
  * in err. Free with config_free() whatever the result. */
 enum config_action config_load(struct config *config, int argc, char **argv, struct error *err);
 

@@ -7,7 +7,7 @@
  * threads). Management traffic: a separate listener on its own thread.
  *
  * Endpoints: POST /openrtb2/bid (JSON or protobuf by Content-Type; gzip accepted),
- * GET /healthz on both listeners. Errors carry a one-line JSON body: 400, 404, 405
+ * GET /healthz on both listeners; the admin API (admin.h) on the admin listener. Errors carry a one-line JSON body: 400, 404, 405
  * (with Allow), 413, 415, 417, 431, 503 when over --max-connections. */
 #ifndef GEOBID_SERVER_H
 #define GEOBID_SERVER_H
@@ -23,11 +23,13 @@ struct server_limits {
     size_t max_header_bytes;   /* all request headers together */
     int timeout_ms;            /* read/write timeout of a connection */
     size_t max_connections;    /* open connections with requests, all workers together */
+    size_t admin_max_body_bytes; /* admin request body (segment uploads) */
 };
 
 struct server_config {
     const char *listen;        /* "HOST:PORT" or "[V6]:PORT" for bid traffic */
     const char *admin_listen;  /* same form, management */
+    const char *admin_token;   /* bearer token of the admin API; NULL: none */
     int threads;               /* worker threads for bid traffic, >= 1 */
     struct server_limits limits;
 };
