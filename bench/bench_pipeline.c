@@ -325,7 +325,7 @@ int main(int argc, char **argv)
     generate_requests(options.seed, &ips, &target, &json, &protobuf);
     struct geo_resolver resolver = open_resolver(options.geoip);
     struct snapshot *snapshot = build_snapshot();
-    struct bidder bidder = {snapshot, &resolver};
+    struct bidder bidder = {.snapshot = snapshot, .geo = &resolver};
     printf("campaigns %zu, fences %zu, request variants %zu (mean %llu bytes in JSON, %llu in "
            "protobuf), geoip %s, seed %llu\n",
            snapshot->campaigns.count, snapshot->fence_count, json.count,

@@ -256,10 +256,11 @@ static void filter_candidates(const struct bidder *bidder, const struct bid_requ
     ids->count = kept;
 }
 
-size_t bidder_decide(const struct bidder *bidder, const struct bid_request *request,
-                     const struct location *location, struct arena *arena,
-                     struct bid_response *response)
+size_t bidder_decide(const struct bidder *bidder, const struct bid_context *context,
+                     struct arena *arena, struct bid_response *response)
 {
+    const struct bid_request *request = context->request;
+    const struct location *location = &context->location;
     memset(response, 0, sizeof(*response));
     response->id = request->id;
     response->bids = arena_alloc(arena, request->imp_count * sizeof(struct bid));
@@ -282,10 +283,15 @@ enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb
     struct bid_request *request = arena_alloc(arena, sizeof(*request));
     if (codec->decode(request_body, request_len, arena, request, err) != 0)
         return BID_OUTCOME_BAD_REQUEST;
-    struct location location;
-    geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &location);
+    const struct clock *clock = bidder->clock ? bidder->clock : &clock_system;
+    struct bid_context context = {
+        .request = request,
+        .permissions = {.personalize = true, .store_ids = true, .precise_geo = true},
+        .now_ms = clock_now_ms(clock),
+    };
+    geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &context.location);
     struct bid_response response;
-    if (bidder_decide(bidder, request, &location, arena, &response) == 0)
+    if (bidder_decide(bidder, &context, arena, &response) == 0)
         return BID_OUTCOME_NO_BID;
     outbuf_init(body, arena, 1024);
     codec->encode(&response, body);

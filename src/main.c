@@ -84,7 +84,7 @@ static int run(const struct config *config, enum config_action action, struct er
         printf("geobid: configuration OK: %zu campaigns, %zu fences, %zu GeoIP databases\n",
                snapshot->campaigns.count, snapshot->fence_count, resolver.db_count);
     if (rc == 0 && action == CONFIG_RUN) {
-        struct bidder bidder = {snapshot, &resolver};
+        struct bidder bidder = {.snapshot = snapshot, .geo = &resolver};
         rc = serve(config, &bidder, err);
     }
     snapshot_free(snapshot);

@@ -61,6 +61,9 @@ static struct location gps(double lat, double lon, uint32_t uncertainty_m)
                              .lon = lon, .uncertainty_m = uncertainty_m};
 }
 
+static const struct permissions all_permitted = {
+    .personalize = true, .store_ids = true, .precise_geo = true};
+
 static size_t decide(const struct scenario *s, struct bid_response *response)
 {
     char text[4096];
@@ -71,8 +74,10 @@ static size_t decide(const struct scenario *s, struct bid_response *response)
     char *copy = arena_strndup(&arena, text, strlen(text));
     ck_assert_msg(openrtb_json_decode(copy, strlen(copy), &arena, request, &err) == 0, "%s: %s",
                   text, err.message);
-    struct bidder bidder = {snapshot, NULL};
-    return bidder_decide(&bidder, request, &s->location, &arena, response);
+    struct bidder bidder = {.snapshot = snapshot};
+    struct bid_context context = {.request = request, .location = s->location,
+                                  .permissions = all_permitted};
+    return bidder_decide(&bidder, &context, &arena, response);
 }
 
 static const char banner_300x250[] = "[{\"id\":\"1\",\"banner\":{\"w\":300,\"h\":250}}]";

@@ -362,10 +362,11 @@ static void bidder_teardown(void)
 
 static size_t decide(const struct bid_request *req, struct bid_response *response)
 {
-    struct bidder bidder = {snapshot, &resolver};
-    struct location location;
-    geo_resolve(&resolver, req, true, &location);
-    return bidder_decide(&bidder, req, &location, &arena, response);
+    struct bidder bidder = {.snapshot = snapshot, .geo = &resolver};
+    struct bid_context context = {
+        .request = req, .permissions = {.personalize = true, .store_ids = true, .precise_geo = true}};
+    geo_resolve(&resolver, req, true, &context.location);
+    return bidder_decide(&bidder, &context, &arena, response);
 }
 
 static void compare_decisions(const struct bid_response *json, const struct bid_response *pb)
@@ -421,7 +422,7 @@ START_TEST(test_golden_json_and_protobuf_decide_alike)
     if (c->first_campaign != NULL)
         ck_assert_slice_eq(pb_decided.bids[0].campaign->id, c->first_campaign);
 
-    struct bidder bidder = {snapshot, &resolver};
+    struct bidder bidder = {.snapshot = snapshot, .geo = &resolver};
     struct outbuf json_body, pb_body;
     enum bid_outcome json_outcome = bidder_handle(&bidder, &openrtb_json_codec, json,
                                                   strlen(json), &arena, &json_body, &err);

@@ -7,26 +7,37 @@
 #define GEOBID_BIDDER_H
 
 #include "geobid/arena.h"
+#include "geobid/clock.h"
 #include "geobid/bid_request.h"
 #include "geobid/error.h"
 #include "geobid/geo.h"
 #include "geobid/openrtb_codec.h"
 #include "geobid/outbuf.h"
+#include "geobid/privacy.h"
 #include "geobid/snapshot.h"
 
 struct bidder {
     const struct snapshot *snapshot;
     const struct geo_resolver *geo;
+    const struct clock *clock;        /* NULL: the system clock */
 };
 
-/* Chooses at most one bid per imp of request located at location, and fills response
- * (bids in arena). For each imp the best eligible campaign wins: active, every geo
+/* What the pipeline knows about one request before deciding; bidder_handle() fills it
+ * stage by stage (decode, privacy, geo, profile) and bidder_decide() only reads it. */
+struct bid_context {
+    const struct bid_request *request;
+    struct location location;         /* resolved, coarsened unless precise_geo */
+    struct permissions permissions;   /* what the consent signals allow */
+    int64_t now_ms;                   /* when the request arrived (bidder's clock) */
+};
+
+/* Chooses at most one bid per imp of context->request and fills response (bids in
+ * arena). For each imp the best eligible campaign wins: active, every geo
  * criterion holds, device type and OS accepted, a creative fits the slot, the bid
  * currency is allowed by the request, the price is at least the floor. Ties go to the
  * campaign listed first. Returns the number of bids. */
-size_t bidder_decide(const struct bidder *bidder, const struct bid_request *request,
-                     const struct location *location, struct arena *arena,
-                     struct bid_response *response);
+size_t bidder_decide(const struct bidder *bidder, const struct bid_context *context,
+                     struct arena *arena, struct bid_response *response);
 
 /* Outcome of bidder_handle(). */
 enum bid_outcome {
