@@ -1,4 +1,4 @@
-#include "geobid/admin.h"
+#include "admin_internal.h"
 
 #include <string.h>
 
@@ -10,8 +10,7 @@ struct admin_route {
     const char *method;
     const char *pattern;
     bool takes_body;
-    void (*handle)(const struct admin *admin, const struct endpoint_request *request,
-                   const struct slice *params, struct arena *arena, struct endpoint_reply *reply);
+    admin_handler *handle;
 };
 
 static void handle_healthz(const struct admin *admin, const struct endpoint_request *request,
