@@ -22,8 +22,19 @@ static void handle_healthz(const struct admin *admin, const struct endpoint_requ
     outbuf_append_cstr(&reply->body, "ok\n");
 }
 
+static void handle_metrics(const struct admin *admin, const struct endpoint_request *request,
+                           const struct slice *params, struct arena *arena,
+                           struct endpoint_reply *reply)
+{
+    (void)request, (void)params;
+    endpoint_reply_init(reply, arena, 200, "text/plain; version=0.0.4");
+    if (admin->server != NULL)
+        server_write_metrics(admin->server, &reply->body);
+}
+
 static const struct admin_route routes[] = {
     {"GET", "/healthz", false, handle_healthz},
+    {"GET", "/metrics", false, handle_metrics},
 };
 
 enum { route_count = sizeof(routes) / sizeof(routes[0]) };

@@ -247,6 +247,8 @@ void connection_reply_start(struct connection *conn, int status)
 void connection_reply_finish(struct connection *conn, int status, const char *content_type,
                              const void *body, size_t body_len)
 {
+    if (status >= 100 && status < 600)
+        worker_metrics_add(&conn->worker->metrics.responses[status / 100], 1);
     if (content_type != NULL) {
         connection_append_cstr(conn, "Content-Type: ");
         connection_append_cstr(conn, content_type);
@@ -509,6 +511,7 @@ void connection_on_acceptable(evutil_socket_t fd, short what, void *arg)
         }
         if (worker->counts_connections && !admit_connection(worker->server)) {
             refuse_connection(client);
+            worker_metrics_add(&worker->metrics.refused_connections, 1);
             continue;
         }
         struct connection *conn = connection_open(worker, client);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 enum { listen_backlog = 1024, arena_block_bytes = 64 * 1024, max_tick_ms = 250 };
@@ -102,6 +103,28 @@ static int read_body(struct connection *conn, const struct http1_request *reques
     return -1;
 }
 
+static int64_t monotonic_us(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+}
+
+static void count_bid_outcome(struct worker_metrics *metrics, enum bid_outcome outcome,
+                              int64_t elapsed_us)
+{
+    static const int64_t bounds_us[] = SERVER_LATENCY_BOUNDS_US;
+    size_t bucket = 0;
+    while (bucket < sizeof(bounds_us) / sizeof(bounds_us[0]) && elapsed_us > bounds_us[bucket])
+        bucket++;
+    worker_metrics_add(&metrics->latency[bucket], 1);
+    worker_metrics_add(&metrics->latency_sum_us, (uint64_t)elapsed_us);
+    worker_metrics_add(outcome == BID_OUTCOME_BID      ? &metrics->bids
+                       : outcome == BID_OUTCOME_NO_BID ? &metrics->no_bids
+                                                       : &metrics->bad_requests,
+                       1);
+}
+
 static void handle_bid(struct connection *conn, const struct http1_request *request)
 {
     if (!slice_eq_cstr(request->method, "POST")) {
@@ -119,8 +142,11 @@ static void handle_bid(struct connection *conn, const struct http1_request *requ
     struct outbuf response;
     struct error err;
     struct worker *worker = conn->worker;
-    switch (bidder_handle(worker->server->bidder, type->codec, body.ptr, body.len,
-                          &worker->arena, &response, &err)) {
+    int64_t start_us = monotonic_us();
+    enum bid_outcome outcome = bidder_handle(worker->server->bidder, type->codec, body.ptr,
+                                             body.len, &worker->arena, &response, &err);
+    count_bid_outcome(&worker->metrics, outcome, monotonic_us() - start_us);
+    switch (outcome) {
     case BID_OUTCOME_BID:
         connection_reply_start(conn, 200);
         connection_append_cstr(conn, OPENRTB_VERSION_HEADER);
@@ -210,6 +236,106 @@ static void route_admin_listener(struct connection *conn, const struct http1_req
     struct endpoint_reply reply;
     admin_handle(&worker->server->admin_api, &endpoint, &worker->arena, &reply);
     send_endpoint_reply(conn, &reply);
+}
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+#define METRIC(field) offsetof(struct worker_metrics, field)
+
+/* The sum over the bid workers of the counter at offset in struct worker_metrics. */
+static uint64_t sum_over_workers(const struct server *server, size_t offset)
+{
+    uint64_t sum = 0;
+    for (int w = 0; w < server->worker_count; w++) {
+        const _Atomic uint64_t *counter =
+            (const void *)((const char *)&server->workers[w].metrics + offset);
+        sum += atomic_load_explicit(counter, memory_order_relaxed);
+    }
+    return sum;
+}
+
+/* Appends "# HELP" and "# TYPE" lines of a metric. */
+static void write_metric_header(struct outbuf *out, const char *name, const char *type,
+                                const char *help)
+{
+    outbuf_append_cstr(out, "# HELP ");
+    outbuf_append_cstr(out, name);
+    outbuf_append_cstr(out, " ");
+    outbuf_append_cstr(out, help);
+    outbuf_append_cstr(out, "\n# TYPE ");
+    outbuf_append_cstr(out, name);
+    outbuf_append_cstr(out, " ");
+    outbuf_append_cstr(out, type);
+    outbuf_append_cstr(out, "\n");
+}
+
+/* Appends one sample line: the name with its labels, and its value. */
+static void write_sample(struct outbuf *out, const char *name_and_labels, uint64_t value)
+{
+    outbuf_append_cstr(out, name_and_labels);
+    outbuf_append_cstr(out, " ");
+    outbuf_append_int(out, (int64_t)value);
+    outbuf_append_cstr(out, "\n");
+}
+
+static void write_bid_outcomes(const struct server *server, struct outbuf *out)
+{
+    write_metric_header(out, "geobid_bid_requests_total", "counter", "Bid requests by outcome.");
+    write_sample(out, "geobid_bid_requests_total{outcome=\"bid\"}",
+                 sum_over_workers(server, METRIC(bids)));
+    write_sample(out, "geobid_bid_requests_total{outcome=\"no_bid\"}",
+                 sum_over_workers(server, METRIC(no_bids)));
+    write_sample(out, "geobid_bid_requests_total{outcome=\"bad_request\"}",
+                 sum_over_workers(server, METRIC(bad_requests)));
+}
+
+static void write_latency_histogram(const struct server *server, struct outbuf *out)
+{
+    static const int64_t bounds_us[] = SERVER_LATENCY_BOUNDS_US;
+    write_metric_header(out, "geobid_bid_duration_seconds", "histogram",
+                        "Time from a received bid request body to its encoded answer.");
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < server_latency_buckets; b++) {
+        cumulative += sum_over_workers(server, METRIC(latency[b]));
+        outbuf_append_cstr(out, "geobid_bid_duration_seconds_bucket{le=\"");
+        if (b < server_latency_buckets - 1)
+            outbuf_append_micros(out, bounds_us[b]);
+        else
+            outbuf_append_cstr(out, "+Inf");
+        outbuf_append_cstr(out, "\"} ");
+        outbuf_append_int(out, (int64_t)cumulative);
+        outbuf_append_cstr(out, "\n");
+    }
+    outbuf_append_cstr(out, "geobid_bid_duration_seconds_sum ");
+    outbuf_append_micros(out, (int64_t)sum_over_workers(server, METRIC(latency_sum_us)));
+    outbuf_append_cstr(out, "\n");
+    write_sample(out, "geobid_bid_duration_seconds_count", cumulative);
+}
+
+static void write_connection_metrics(const struct server *server, struct outbuf *out)
+{
+    static const char *const classes[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    write_metric_header(out, "geobid_connections_open", "gauge", "Open bid connections.");
+    write_sample(out, "geobid_connections_open",
+                 atomic_load_explicit(&server->open_connections, memory_order_relaxed));
+    write_metric_header(out, "geobid_connections_refused_total", "counter",
+                        "Bid connections refused over --max-connections.");
+    write_sample(out, "geobid_connections_refused_total",
+                 sum_over_workers(server, METRIC(refused_connections)));
+    write_metric_header(out, "geobid_http_responses_total", "counter",
+                        "Bid-listener responses by status class.");
+    for (int c = 1; c <= 5; c++) {
+        char name[64];
+        snprintf(name, sizeof(name), "geobid_http_responses_total{class=\"%s\"}", classes[c]);
+        write_sample(out, name, sum_over_workers(server, METRIC(responses[c])));
+    }
+}
+
+void server_write_metrics(const struct server *server, struct outbuf *out)
+{
+    write_bid_outcomes(server, out);
+    write_latency_histogram(server, out);
+    write_connection_metrics(server, out);
 }
 
 /* ---- sockets -------------------------------------------------------------- */
@@ -405,7 +531,7 @@ struct server *server_start(const struct server_config *config, const struct bid
     struct server *server = xcalloc(1, sizeof(*server));
     server->bidder = bidder;
     server->limits = config->limits;
-    server->admin_api = (struct admin){bidder, config->admin_token};
+    server->admin_api = (struct admin){bidder, config->admin_token, server};
     server->admin_fd = -1;
     server->listen_fd = listen_on(config->listen, err);
     if (server->listen_fd >= 0)

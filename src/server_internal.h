@@ -50,7 +50,29 @@ struct connection {
     bool http10, head_only;
 };
 
+/* Bid-listener latency buckets (upper bounds, microseconds) of /metrics. */
+#define SERVER_LATENCY_BOUNDS_US {100, 250, 500, 1000, 2500, 5000, 10000}
+enum { server_latency_buckets = 8 /* the bounds above, then +Inf */ };
+
+/* What a worker counts for /metrics. Only the worker's thread writes (relaxed); the
+ * admin thread reads and sums over the workers, so no counter is shared on the hot path. */
+struct worker_metrics {
+    _Atomic uint64_t responses[6];          /* by status class: [2] = 2xx ... [5] = 5xx */
+    _Atomic uint64_t bids, no_bids, bad_requests;
+    _Atomic uint64_t refused_connections;   /* 503 over --max-connections */
+    _Atomic uint64_t latency[server_latency_buckets];
+    _Atomic uint64_t latency_sum_us;
+};
+
+/* Adds one to a counter only its worker's thread writes. */
+static inline void worker_metrics_add(_Atomic uint64_t *counter, uint64_t amount)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + amount,
+                          memory_order_relaxed);
+}
+
 struct worker {
+    struct worker_metrics metrics;
     pthread_t thread;
     struct event_base *base;
     struct event *accept_event, *tick_event, *stop_event;

@@ -114,6 +114,49 @@ START_TEST(addresses_parse)
 }
 END_TEST
 
+START_TEST(admin_api_off_loopback_needs_a_token)
+{
+    struct config config;
+    struct error err;
+    unsetenv("GEOBID_ADMIN_TOKEN");
+    char *open_argv[] = {"geobid", "--admin-listen", "0.0.0.0:8081", NULL};
+    ck_assert_int_eq(load(&config, &err, open_argv), CONFIG_ERROR);
+    ck_assert_str_eq(err.message, "--admin-listen 0.0.0.0:8081: not a loopback address, so the "
+                                  "admin API needs --admin-token or GEOBID_ADMIN_TOKEN");
+    config_free(&config);
+
+    char *loopback_argv[] = {"geobid", "--admin-listen", "[::1]:8081", NULL};
+    ck_assert_int_eq(load(&config, &err, loopback_argv), CONFIG_RUN);
+    ck_assert_ptr_null(config.admin_token);
+    config_free(&config);
+
+    char *token_argv[] = {"geobid", "--admin-listen", "0.0.0.0:8081", "--admin-token", "t1", NULL};
+    ck_assert_int_eq(load(&config, &err, token_argv), CONFIG_RUN);
+    ck_assert_str_eq(config.admin_token, "t1");
+    struct server_config server;
+    config_server(&config, &server);
+    ck_assert_str_eq(server.admin_token, "t1");
+    config_free(&config);
+}
+END_TEST
+
+START_TEST(admin_token_comes_from_the_environment_unless_given)
+{
+    struct config config;
+    struct error err;
+    setenv("GEOBID_ADMIN_TOKEN", "from-env", 1);
+    char *argv[] = {"geobid", "--admin-listen", "0.0.0.0:8081", NULL};
+    ck_assert_int_eq(load(&config, &err, argv), CONFIG_RUN);
+    ck_assert_str_eq(config.admin_token, "from-env");
+    config_free(&config);
+    char *given_argv[] = {"geobid", "--admin-token", "given", NULL};
+    ck_assert_int_eq(load(&config, &err, given_argv), CONFIG_RUN);
+    ck_assert_str_eq(config.admin_token, "given");
+    config_free(&config);
+    unsetenv("GEOBID_ADMIN_TOKEN");
+}
+END_TEST
+
 Suite *config_suite(void)
 {
     Suite *suite = suite_create("config");
@@ -124,6 +167,8 @@ Suite *config_suite(void)
                         (int)(sizeof(bad_arguments) / sizeof(bad_arguments[0])));
     tcase_add_test(tc, config_file_uses_the_same_names_and_the_command_line_wins);
     tcase_add_test(tc, addresses_parse);
+    tcase_add_test(tc, admin_api_off_loopback_needs_a_token);
+    tcase_add_test(tc, admin_token_comes_from_the_environment_unless_given);
     suite_add_tcase(suite, tc);
     return suite;
 }

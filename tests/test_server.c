@@ -114,6 +114,49 @@ START_TEST(gps_near_the_cafe_gets_its_bid)
 }
 END_TEST
 
+/* Returns the value of the Prometheus sample whose line starts with name_and_labels. */
+static long metric_value(const struct http_response *metrics, const char *name_and_labels)
+{
+    char needle[160];
+    snprintf(needle, sizeof(needle), "\n%s ", name_and_labels);
+    const char *line = strstr(metrics->body, needle);
+    ck_assert_msg(line != NULL, "no %s in %s", name_and_labels, metrics->body);
+    return strtol(line + strlen(needle), NULL, 10);
+}
+
+START_TEST(metrics_count_what_the_bid_listener_answered)
+{
+    char bid_request[2048], no_bid_request[2048];
+    make_request(bid_request, sizeof(bid_request),
+                 "{\"lat\":48.8610,\"lon\":2.3380,\"type\":1,\"accuracy\":20}", "8.8.8.8");
+    make_request(no_bid_request, sizeof(no_bid_request), "{\"lat\":40.0,\"lon\":-30.0,\"type\":1}",
+                 "8.8.8.8");
+    struct http_response response, before, after;
+    int admin = test_connect(bidder.admin_port);
+    test_http_exchange(admin, "GET", "/metrics", "", NULL, 0, &before);
+    ck_assert_int_eq(before.status, 200);
+    int fd = test_connect(bidder.bid_port);
+    post_json(fd, bid_request, &response);
+    post_json(fd, bid_request, &response);
+    post_json(fd, no_bid_request, &response);
+    post_json(fd, "{\"id\":", &response);
+    close(fd);
+    test_http_exchange(admin, "GET", "/metrics", "", NULL, 0, &after);
+    close(admin);
+    const char *counters[] = {"geobid_bid_requests_total{outcome=\"bid\"}",
+                              "geobid_bid_requests_total{outcome=\"no_bid\"}",
+                              "geobid_bid_requests_total{outcome=\"bad_request\"}",
+                              "geobid_bid_duration_seconds_count",
+                              "geobid_http_responses_total{class=\"4xx\"}"};
+    long expected_increase[] = {2, 1, 1, 4, 1};
+    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+        ck_assert_int_eq(metric_value(&after, counters[i]) - metric_value(&before, counters[i]),
+                         expected_increase[i]);
+    ck_assert_int_ge(metric_value(&after, "geobid_bid_duration_seconds_bucket{le=\"+Inf\"}"),
+                     4);
+}
+END_TEST
+
 START_TEST(nobody_there_gets_204)
 {
     char request[2048];
@@ -687,6 +730,7 @@ Suite *server_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_unchecked_fixture(tc, start_bidder, stop_bidder);
     tcase_add_test(tc, healthz_on_both_listeners);
+    tcase_add_test(tc, metrics_count_what_the_bid_listener_answered);
     tcase_add_test(tc, gps_near_the_cafe_gets_its_bid);
     tcase_add_test(tc, nobody_there_gets_204);
     tcase_add_test(tc, keep_alive_serves_many_requests_on_one_connection);

@@ -10,12 +10,14 @@
 #include "geobid/arena.h"
 #include "geobid/bidder.h"
 #include "geobid/endpoint.h"
+#include "geobid/server.h"
 
 #include <stdbool.h>
 
 struct admin {
     const struct bidder *bidder;  /* the snapshot and the stores behind it */
     const char *token;            /* required bearer token; NULL: none */
+    const struct server *server;  /* whose counters /metrics shows; NULL: none */
 };
 
 /* Answers one management request into reply (allocated in arena). */

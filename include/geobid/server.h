@@ -14,6 +14,7 @@
 
 #include "geobid/bidder.h"
 #include "geobid/error.h"
+#include "geobid/outbuf.h"
 
 #include <stddef.h>
 #include <sys/socket.h>
@@ -44,6 +45,11 @@ struct server *server_start(const struct server_config *config, const struct bid
 /* Blocks until SIGINT or SIGTERM, then stops the workers (in-flight requests finish)
  * and frees the server. Call from the main thread after server_start(). */
 void server_wait_and_stop(struct server *server);
+
+/* Appends the bid listener's counters in the Prometheus text format (version 0.0.4) to
+ * out: bid outcomes, handling-time histogram, connections, responses by status class.
+ * Safe to call from any thread while the server runs. */
+void server_write_metrics(const struct server *server, struct outbuf *out);
 
 /* Parses "HOST:PORT" / "[V6]:PORT" into a socket address. Returns 0 or -1 with err. */
 int server_parse_address(const char *text, struct sockaddr_storage *addr, socklen_t *len,
