@@ -307,6 +307,11 @@ START_TEST(every_status_has_a_description)
     }
     ck_assert_str_eq(http1_strerror(HTTP1_HEADERS_TOO_LARGE), "request headers too large");
     ck_assert_str_eq(http1_reason(204), "No Content");
+    /* every status an endpoint answers with has its reason phrase */
+    int endpoint_statuses[] = {401, 403, 404, 405, 409, 410, 413, 415, 422, 503, 507};
+    for (size_t i = 0; i < sizeof(endpoint_statuses) / sizeof(endpoint_statuses[0]); i++)
+        ck_assert_str_ne(http1_reason(endpoint_statuses[i]), "Unknown");
+    ck_assert_str_eq(http1_reason(299), "Unknown");
 }
 END_TEST
 
