@@ -41,7 +41,7 @@ FIXTURES  := $(BUILD)/fixtures/geoip2-city.mmdb $(BUILD)/fixtures/dbip-city.mmdb
 PB_FIXTURES := $(patsubst tests/fixtures/pb/%.txtpb,$(BUILD)/fixtures/pb/%.pb,$(wildcard tests/fixtures/pb/*.txtpb))
 GEOIP_DIR := data/geoip
 
-.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench bench-json deps clean
+.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench bench-json bench-targeting sim deps clean
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -138,6 +138,24 @@ fuzz: deps
 # ---- benchmarks ----------------------------------------------------------
 # $^ without the headers that the -MMD dependency file adds as prerequisites
 $(BUILD)/bench-pipeline: bench/bench_pipeline.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+# Matching time at 1,000 / 10,000 / 100,000 campaigns (make bench-targeting).
+$(BUILD)/bench-targeting: bench/bench_targeting.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+bench-targeting: $(BUILD)/bench-targeting
+	$(BUILD)/bench-targeting
+
+# A simulated day of budgets, pacing and frequency caps (make sim; docs/delivery.md).
+$(BUILD)/sim-day: bench/sim_day.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+sim: $(BUILD)/sim-day
+	$(BUILD)/sim-day
+
+# Profile store lookups with 1,000,000 people stored (see bench/bench_profile.c).
+$(BUILD)/bench-profile: bench/bench_profile.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 bench: deps

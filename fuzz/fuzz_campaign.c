@@ -30,6 +30,18 @@ static void check_campaign(const struct campaign *campaign)
                    campaign->creatives[c].id.len > 0);
 }
 
+/* What the delivery readers promise (src/campaign_delivery.c). */
+static void check_delivery(const struct campaign_delivery *delivery)
+{
+    FUZZ_CHECK(delivery->daily_budget_micros >= 0 && delivery->total_budget_micros >= 0);
+    FUZZ_CHECK(delivery->pacing == CAMPAIGN_PACING_EVEN ||
+               delivery->pacing == CAMPAIGN_PACING_ASAP);
+    FUZZ_CHECK(delivery->cap_max == 0 || delivery->cap_window_s >= 1);
+    FUZZ_CHECK(delivery->flight_start_ms >= 0);
+    FUZZ_CHECK(delivery->flight_end_ms == 0 ||
+               delivery->flight_end_ms > delivery->flight_start_ms);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct campaign_set set;
@@ -38,8 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err.message[0] != '\0');
         return 0;
     }
-    for (size_t i = 0; i < set.count; i++)
+    for (size_t i = 0; i < set.count; i++) {
         check_campaign(&set.campaigns[i]);
+        check_delivery(&set.campaigns[i].delivery);
+    }
     snapshot_free(snapshot_build(&set));
     return 0;
 }

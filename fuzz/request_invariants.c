@@ -166,8 +166,13 @@ void fuzz_bid_on_every_imp(const struct bid_request *request, struct arena *aren
     campaign->id = request->source_tid;
     struct bid *bids = arena_calloc(arena, request->imp_count, sizeof(*bids));
     for (size_t i = 0; i < request->imp_count; i++)
-        bids[i] = (struct bid){&request->imps[i], campaign, creative,
-                               request->imps[i].bidfloor_micros};
+        bids[i] = (struct bid){.imp = &request->imps[i],
+                               .campaign = campaign,
+                               .creative = creative,
+                               .price_micros = request->imps[i].bidfloor_micros,
+                               .nurl = request->inventory.domain,
+                               .burl = request->inventory.bundle,
+                               .lurl = request->device.ifa};
     *response = (struct bid_response){
         .id = request->id,
         .bids = bids,

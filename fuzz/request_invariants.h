@@ -46,8 +46,8 @@ struct fuzz_input {
 void fuzz_check_request(const struct bid_request *request, const struct fuzz_input *input);
 
 /* Fills *response with one bid per imp of request, each priced at its imp's floor, with
- * a campaign and creative made of the request's own strings so that the encoder's
- * escaping gets exercised. The bids, campaign and creative are allocated in arena and
+ * a campaign, creative and notice URLs made of the request's own strings so that the
+ * encoder's escaping gets exercised. The bids, campaign and creative are allocated in arena and
  * stay valid until it is reset; response points into request as well. */
 void fuzz_bid_on_every_imp(const struct bid_request *request, struct arena *arena,
                            struct bid_response *response);

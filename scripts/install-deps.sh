@@ -14,6 +14,7 @@ PACKAGES=(
     libprotobuf-c-dev         # OpenRTB protobuf
     liblmdb-dev               # durable state: profiles, budgets, frequency counts
     libssl-dev                # libcrypto: HMAC-SHA256 of notices and user keys
+    tzdata                    # time zones of campaign schedules (/usr/share/zoneinfo)
     protobuf-c-compiler       # protoc-c: C code from proto/openrtb.proto
     protobuf-compiler         # protoc --encode: the protobuf test fixtures
     check                     # unit-test framework

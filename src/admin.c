@@ -34,6 +34,9 @@ static void handle_metrics(const struct admin *admin, const struct endpoint_requ
 
 static const struct admin_route routes[] = {
     {"GET", "/healthz", false, handle_healthz},
+    {"POST", "/v1/segments/*/members", true, admin_post_segment_members},
+    {"DELETE", "/v1/users/*", false, admin_delete_user},
+    {"GET", "/v1/campaigns/*/stats", false, admin_campaign_stats},
     {"GET", "/metrics", false, handle_metrics},
 };
 

@@ -11,4 +11,13 @@ typedef void admin_handler(const struct admin *admin, const struct endpoint_requ
                            const struct slice *params, struct arena *arena,
                            struct endpoint_reply *reply);
 
+/* src/admin_segments.c: POST /v1/segments/{segment}/members, DELETE /v1/users/{user_id}
+ * (docs/segments.md). */
+admin_handler admin_post_segment_members;
+admin_handler admin_delete_user;
+
+/* src/admin_stats.c: GET /v1/campaigns/{id}/stats (docs/campaigns.md, "Rule
+ * statistics"). */
+admin_handler admin_campaign_stats;
+
 #endif

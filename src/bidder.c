@@ -1,5 +1,10 @@
 #include "geobid/bidder.h"
 
+#include "geobid/great_circle.h"
+#include "geobid/ledger.h"
+#include "geobid/notice.h"
+#include "geobid/targeting.h"
+
 #include <string.h>
 
 enum { usual_fence_hits = 256 }; /* more than a point is in, almost always */
@@ -63,14 +68,14 @@ static void merge_unique(const struct campaign_ids *a, const struct campaign_ids
     out->count = n;
 }
 
-/* Returns, ascending and without duplicates, every campaign whose geo index entry the
- * location reaches: fences whose radius contains the point with a good enough
- * accuracy, the location's country bucket, and the campaigns without geo restriction.
- * All three lists are ascending already (fences are laid out in campaign order), so a
- * merge replaces a sort. Exact checks come later. */
-static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
-                                              const struct location *location,
-                                              struct arena *arena)
+/* Returns, ascending and without duplicates, every campaign reached through geo whose
+ * index entry the location reaches: fences whose radius contains the point with a good
+ * enough accuracy, the location's country bucket, and the campaigns without geo
+ * restriction. All three lists are ascending already (fences are laid out in campaign
+ * order), so a merge replaces a sort. */
+static struct campaign_ids geo_candidates(const struct snapshot *snapshot,
+                                          const struct location *location,
+                                          struct arena *arena)
 {
     static const struct campaign_ids none = {NULL, 0};
     const struct campaign_ids *by_country =
@@ -84,6 +89,24 @@ static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
     struct campaign_ids all = {
         arena_alloc(arena, (local.count + snapshot->everywhere.count) * sizeof(uint32_t)), 0};
     merge_unique(&local, &snapshot->everywhere, &all);
+    return all;
+}
+
+/* Returns, ascending and without duplicates, the campaigns the request may match: the
+ * geo candidates, and the campaigns the targeting index reaches through the request's
+ * audience terms (each campaign is filed in exactly one of the two). Exact checks come
+ * later. */
+static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
+                                              const struct bid_context *context,
+                                              struct arena *arena)
+{
+    struct campaign_ids by_geo = geo_candidates(snapshot, &context->location, arena);
+    struct campaign_ids by_audience = targeting_candidates(snapshot->targeting, context, arena);
+    if (by_audience.count == 0)
+        return by_geo;
+    struct campaign_ids all = {
+        arena_alloc(arena, (by_geo.count + by_audience.count) * sizeof(uint32_t)), 0};
+    merge_unique(&by_geo, &by_audience, &all);
     return all;
 }
 
@@ -106,6 +129,25 @@ static bool geo_matches(const struct campaign_geo *geo, const struct location *l
            list_allows_nocase(&geo->regions, location->region) &&
            list_allows_nocase(&geo->cities, location->city) &&
            list_allows_nocase(&geo->postal_codes, location->postal_code);
+}
+
+/* True when a fence of the campaign contains the location with a good enough accuracy:
+ * the fence index's test, for campaigns the targeting index reaches. */
+static bool fences_contain(const struct campaign_geo *geo, const struct location *location)
+{
+    if (geo->radius_count == 0)
+        return true;
+    if (!location->has_point)
+        return false;
+    for (size_t r = 0; r < geo->radius_count; r++) {
+        const struct geo_radius *fence = &geo->radius[r];
+        uint32_t max_accuracy_m = geo->max_accuracy_m ? geo->max_accuracy_m : fence->radius_m;
+        if (location->uncertainty_m <= max_accuracy_m &&
+            great_circle_m(location->lat, location->lon, fence->lat, fence->lon) <=
+                fence->radius_m)
+            return true;
+    }
+    return false;
 }
 
 static bool device_matches(const struct campaign *campaign, const struct device *device)
@@ -218,62 +260,153 @@ static bool better_bid(const struct bid *candidate, const struct bid *best)
     return best->campaign == NULL || candidate->price_micros > best->price_micros;
 }
 
+/* The best bid for imp among the eligible campaigns not refused (refused[i] for
+ * eligible->ids[i]; NULL: none); *chosen is the winner's index in eligible. */
 static struct bid best_bid_for_imp(const struct bidder *bidder,
                                    const struct bid_request *request,
                                    const struct imp *imp,
                                    const struct campaign_ids *eligible,
-                                   const struct bid_response *response)
+                                   const struct bid_response *response,
+                                   const bool *refused, size_t *chosen)
 {
     struct bid best = {.imp = imp};
     for (size_t i = 0; i < eligible->count; i++) {
+        if (refused != NULL && refused[i])
+            continue;
         const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[eligible->ids[i]];
         struct slice currency = campaign_currency(campaign);
         if (!currency_acceptable(request, response, currency) ||
             !clears_floor(imp, currency, campaign->bid_cpm_micros))
             continue;
-        struct bid candidate = {imp, campaign, NULL, campaign->bid_cpm_micros};
+        struct bid candidate = {.imp = imp, .campaign = campaign,
+                                .price_micros = campaign->bid_cpm_micros};
         if (!better_bid(&candidate, &best))
             continue;
         candidate.creative = choose_creative(campaign, imp, request);
-        if (candidate.creative != NULL)
+        if (candidate.creative != NULL) {
             best = candidate;
+            *chosen = i;
+        }
     }
     return best;
 }
 
+/* ---- budgets, pacing and frequency caps (ledger.h) ------------------------------ */
+
+/* Reserves the bid's cost in the ledger, keyed by the user only when consent allows
+ * storing ids. Returns false when the campaign must not bid (out of flight or budget,
+ * paced, capped...). */
+static bool reserve_bid(const struct bidder *bidder, const struct bid_context *context,
+                        struct bid *bid)
+{
+    if (bidder->ledger == NULL)
+        return true;
+    bool by_user = context->has_user_key && context->permissions.store_ids;
+    struct ledger_bid wanted = {bid->campaign, bid->price_micros,
+                                by_user ? &context->user_key : NULL, context->now_ms};
+    struct ledger_reservation reservation;
+    if (ledger_reserve(bidder->ledger, &wanted, &reservation) != LEDGER_OK)
+        return false;
+    bid->reservation_id = reservation.id;
+    return true;
+}
+
+/* The best bid for imp whose cost the ledger reserves: a campaign the ledger refuses is
+ * passed over for the rest of the request (refused, one flag per eligible campaign, in
+ * the arena; NULL without a ledger) and the next best tried. */
+static struct bid reserved_bid_for_imp(const struct bidder *bidder,
+                                       const struct bid_context *context, const struct imp *imp,
+                                       const struct campaign_ids *eligible,
+                                       const struct bid_response *response, bool *refused)
+{
+    for (;;) {
+        size_t chosen = 0;
+        struct bid bid = best_bid_for_imp(bidder, context->request, imp, eligible, response,
+                                          refused, &chosen);
+        if (bid.campaign == NULL || reserve_bid(bidder, context, &bid))
+            return bid;
+        refused[chosen] = true;
+    }
+}
+
+/* The exact checks of geo and device; fences only when the fence index has not
+ * checked them already. */
+static bool place_and_device_match(const struct campaign *campaign,
+                                   const struct bid_context *context, bool check_fences)
+{
+    return geo_matches(&campaign->geo, &context->location) &&
+           device_matches(campaign, &context->request->device) &&
+           (!check_fences || fences_contain(&campaign->geo, &context->location));
+}
+
 /* Keeps the candidates that pass every exact check, in file order (so that ties go to
- * the campaign listed first). */
-static void filter_candidates(const struct bidder *bidder, const struct bid_request *request,
-                              const struct location *location, struct campaign_ids *ids)
+ * the campaign listed first). Schedule and audience come last, counted
+ * (targeting_check()), so that their counters see the requests that were in the
+ * campaign's place and device. */
+static void filter_candidates(const struct snapshot *snapshot, const struct bid_context *context,
+                              struct campaign_ids *ids)
 {
     size_t kept = 0;
     for (size_t i = 0; i < ids->count; i++) {
-        const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[ids->ids[i]];
-        if (geo_matches(&campaign->geo, location) &&
-            device_matches(campaign, &request->device))
-            ids->ids[kept++] = ids->ids[i];
+        uint32_t position = ids->ids[i];
+        const struct campaign *campaign = &snapshot->campaigns.campaigns[position];
+        if (place_and_device_match(campaign, context,
+                                   targeting_by_audience(snapshot->targeting, position)) &&
+            targeting_check(snapshot->targeting, position, context))
+            ids->ids[kept++] = position;
     }
     ids->count = kept;
+}
+
+struct campaign_ids bidder_match(const struct bidder *bidder, const struct bid_context *context,
+                                 struct arena *arena)
+{
+    struct campaign_ids eligible = collect_candidates(bidder->snapshot, context, arena);
+    filter_candidates(bidder->snapshot, context, &eligible);
+    return eligible;
+}
+
+bool bidder_campaign_matches(const struct bidder *bidder, uint32_t position,
+                             const struct bid_context *context)
+{
+    const struct snapshot *snapshot = bidder->snapshot;
+    const struct campaign *campaign = &snapshot->campaigns.campaigns[position];
+    return campaign->active && place_and_device_match(campaign, context, true) &&
+           targeting_rules_hold(snapshot->targeting, campaign, context);
 }
 
 size_t bidder_decide(const struct bidder *bidder, const struct bid_context *context,
                      struct arena *arena, struct bid_response *response)
 {
     const struct bid_request *request = context->request;
-    const struct location *location = &context->location;
     memset(response, 0, sizeof(*response));
     response->id = request->id;
     response->bids = arena_alloc(arena, request->imp_count * sizeof(struct bid));
-    struct campaign_ids eligible = collect_candidates(bidder->snapshot, location, arena);
-    filter_candidates(bidder, request, location, &eligible);
+    struct campaign_ids eligible = bidder_match(bidder, context, arena);
+    bool *refused = bidder->ledger ? arena_calloc(arena, eligible.count + 1, sizeof(bool)) : NULL;
     for (size_t i = 0; i < request->imp_count && eligible.count > 0; i++) {
-        struct bid bid = best_bid_for_imp(bidder, request, &request->imps[i], &eligible, response);
+        struct bid bid = reserved_bid_for_imp(bidder, context, &request->imps[i], &eligible,
+                                              response, refused);
         if (bid.campaign == NULL)
             continue;
         response->cur = campaign_currency(bid.campaign);
         response->bids[response->bid_count++] = bid;
     }
     return response->bid_count;
+}
+
+/* Hashes the request's user id and looks its profile up, when the bidder has a store.
+ * A profile that cannot be read counts as empty: the request is still answered. */
+static void load_profile(const struct bidder *bidder, struct bid_context *context,
+                         struct arena *arena)
+{
+    if (bidder->user_keys == NULL ||
+        !user_key_of_request(bidder->user_keys, context->request, &context->user_key))
+        return;
+    context->has_user_key = true;
+    if (bidder->profiles != NULL)
+        profile_store_lookup(bidder->profiles, &context->user_key, context->now_ms / 1000, arena,
+                             &context->profile);
 }
 
 enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb_codec *codec,
@@ -286,13 +419,17 @@ enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb
     const struct clock *clock = bidder->clock ? bidder->clock : &clock_system;
     struct bid_context context = {
         .request = request,
-        .permissions = {.personalize = true, .store_ids = true, .precise_geo = true},
+        .permissions = privacy_apply(&bidder->privacy, request, arena),
         .now_ms = clock_now_ms(clock),
     };
+    if (context.permissions.store_ids)
+        load_profile(bidder, &context, arena);
     geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &context.location);
     struct bid_response response;
     if (bidder_decide(bidder, &context, arena, &response) == 0)
         return BID_OUTCOME_NO_BID;
+    if (bidder->notices != NULL)
+        notice_add_urls(bidder->notices, &response, context.now_ms, arena);
     outbuf_init(body, arena, 1024);
     codec->encode(&response, body);
     return BID_OUTCOME_BID;

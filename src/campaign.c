@@ -11,7 +11,10 @@
  * free the text. The format is documented in docs/campaigns.md. */
 #include "geobid/campaign.h"
 
+#include "campaign_audience.h"
+#include "campaign_delivery.h"
 #include "campaign_loader.h"
+#include "campaign_schedule.h"
 
 #include "geobid/alloc.h"
 #include "geobid/geo.h"
@@ -231,8 +234,7 @@ static const struct device_type_name {
     {"set_top_box", DEVICE_TYPE_BIT_SET_TOP_BOX},
 };
 
-/* Returns the devicetype bits of a type name (any case), or 0 when unknown. */
-static uint32_t device_type_bits(struct slice name)
+uint32_t device_type_bits(struct slice name)
 {
     for (size_t i = 0; i < FIELD_COUNT(device_type_names); i++)
         if (slice_eq_nocase(name, slice_from_cstr(device_type_names[i].name)))
@@ -256,8 +258,7 @@ static int read_device_types(struct loader *l, int value, const struct field *fi
             return -1;
         uint32_t bits = device_type_bits(name);
         if (bits == 0)
-            return fail(l, "must be one of mobile, phone, tablet, desktop, ctv, "
-                           "connected_device, set_top_box");
+            return fail(l, "must be one of " DEVICE_TYPE_NAMES);
         mask |= bits;
         path_pop(l, saved);
     }
@@ -323,7 +324,14 @@ static const struct field campaign_fields[] = {
     {"currency", offsetof(struct campaign, currency), read_currency, false, 0, 0},
     {"geo", offsetof(struct campaign, geo), read_geo, false, 0, 0},
     {"device", 0, read_device, false, 0, 0},
+    {"audience", offsetof(struct campaign, audience), read_audience, false, 0, 0},
+    {"schedule", offsetof(struct campaign, schedule), read_schedule, false, 0, 0},
     {"creatives", 0, read_creatives, true, 0, 0},
+    {"budget", offsetof(struct campaign, delivery), read_budget, false, 0, 0},
+    {"pacing", offsetof(struct campaign, delivery), read_pacing, false, 0, 0},
+    {"frequency_cap", offsetof(struct campaign, delivery), read_frequency_cap, false, 0, 0},
+    {"flight", offsetof(struct campaign, delivery), read_flight, false, 0, 0},
+    {"timezone", offsetof(struct campaign, delivery), read_timezone, false, 0, 0},
 };
 
 /* "campaigns": an array (possibly empty) with unique ids, into the set at out. */

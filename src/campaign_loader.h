@@ -121,4 +121,12 @@ int read_int32(struct loader *l, int value, const struct field *field, void *out
  * 1,000,000 units. What the user wrote is what is stored (no binary floating point). */
 int read_money(struct loader *l, int value, const struct field *field, void *out);
 
+/* ---- names shared by several parts of a campaign ------------------------------------ */
+
+#define DEVICE_TYPE_NAMES "mobile, phone, tablet, desktop, ctv, connected_device, set_top_box"
+
+/* Returns the DEVICE_TYPE_BIT_* mask of a device type name of DEVICE_TYPE_NAMES (any
+ * case), or 0 when unknown (src/campaign.c). */
+uint32_t device_type_bits(struct slice name);
+
 #endif

@@ -37,6 +37,16 @@ static const struct option_row option_table[] = {
      "GeoIP2/GeoLite2 City or DB-IP .mmdb file; repeatable, consulted in order"},
     {"threads", OPTION_INTEGER, FIELD(threads), "0", 0, 256, "worker threads (0: one per CPU)"},
     {"data-dir", OPTION_STRING, FIELD(data_dir), NULL, 0, 0, "directory for durable state"},
+    {"profile-ttl-days", OPTION_INTEGER, FIELD(profile_ttl_days), "90", 1, 3650,
+     "days a segment membership lasts after last seen (docs/segments.md)"},
+    {"profile-map-mb", OPTION_INTEGER, FIELD(profile_map_mb), "4096", 1, 1L << 24,
+     "MiB the profile store may grow to (address space, not disk)"},
+    {"public-url", OPTION_STRING, FIELD(public_url), NULL, 0, 0,
+     "base URL exchanges reach the bid listener at, for notice URLs (default http://LISTEN)"},
+    {"notice-key", OPTION_STRING, FIELD(notice_key), NULL, 0, 0,
+     "hex HMAC key signing notice URLs (default: DATA_DIR/notice.key, created once)"},
+    {"reservation-ttl", OPTION_INTEGER, FIELD(reservation_ttl_s), "120", 1, 86400,
+     "seconds a bid's budget reservation waits for its win or loss notice"},
     {"max-body-bytes", OPTION_INTEGER, FIELD(max_body_bytes), "65536", 1024, 16 << 20,
      "largest request body, after decompression"},
     {"max-header-bytes", OPTION_INTEGER, FIELD(max_header_bytes), "8192", 1024, 1 << 20,
@@ -45,6 +55,10 @@ static const struct option_row option_table[] = {
      "read/write timeout of a connection"},
     {"max-connections", OPTION_INTEGER, FIELD(max_connections), "4096", 1, 1000000,
      "open bid connections, all threads together"},
+    {"vendor-id", OPTION_INTEGER, FIELD(vendor_id), "0", 0, 65535,
+     "our IAB TCF Global Vendor List id (0: GDPR traffic is contextual only)"},
+    {"gdpr-default", OPTION_INTEGER, FIELD(gdpr_default), "0", 0, 1,
+     "whether GDPR applies to a request without regs.gdpr (1 for an EU-only deployment)"},
     {"config", OPTION_STRING, FIELD(config_file), NULL, 0, 0, "file of `name = value` lines"},
     {"check", OPTION_FLAG, 0, NULL, 0, 0, "validate configuration and campaigns, then exit"},
     {"help", OPTION_FLAG, 0, NULL, 0, 0, "print this help"},
@@ -247,8 +261,9 @@ enum config_action config_load(struct config *config, int argc, char **argv, str
 
 void config_print_usage(FILE *out)
 {
-    fprintf(out, "Usage: geobid [OPTION]...\nA real-time OpenRTB bidder for geo-targeted "
-                 "micromarketing.\n\n");
+    fprintf(out, "Usage: geobid [OPTION]...\n"
+                 "       geobid import-segments --data-dir DIR [OPTION]... SEGMENT FILE\n"
+                 "A real-time OpenRTB bidder for geo-targeted micromarketing.\n\n");
     for (size_t i = 0; i < option_count; i++) {
         const struct option_row *row = &option_table[i];
         char left[64];

@@ -30,6 +30,7 @@ enum {
     FINEST_ROWS_LOG2 = 17, /* 180° / 2^17 = 0.00137° = 152.7 m of latitude */
     MAX_CELLS_PER_FENCE = 32,
     SMALL_SORT = 16,
+    MERGE_CAPACITY = 256, /* hits merged through a stack buffer; more are heap-sorted */
 };
 
 static const double earth_radius_m = GREAT_CIRCLE_EARTH_RADIUS_M;
@@ -333,12 +334,15 @@ void fence_index_free(struct fence_index *index)
 /* -------------------------------------------------------------------- query */
 
 /* The caller's hits array: the smallest `capacity` positions seen so far. While it is
- * not full it is filled in order; after that it is a max-heap so that a smaller
- * position can replace the largest kept one. */
+ * not full it is filled in order, one ascending run per cell (a cell lists its fences
+ * in position order), whose ends are kept; after that it is a max-heap so that a
+ * smaller position can replace the largest kept one. */
 struct hit_list {
     uint32_t *hits;
     size_t capacity;
     size_t total;
+    size_t run_ends[LEVEL_COUNT];
+    int runs;
 };
 
 static void swap_positions(uint32_t *a, uint32_t *b)
@@ -399,6 +403,38 @@ static void hit_list_add(struct hit_list *list, uint32_t position)
     }
 }
 
+/* Ends the run of the cell just checked, if it added hits. */
+static void hit_list_end_run(struct hit_list *list)
+{
+    if (list->total > (list->runs > 0 ? list->run_ends[list->runs - 1] : 0))
+        list->run_ends[list->runs++] = list->total;
+}
+
+/* Merges the ascending runs a[0..mid) and a[mid..end) into a[0..end), through
+ * buffer (room for end entries). */
+static void merge_two_runs(uint32_t *a, size_t mid, size_t end, uint32_t *buffer)
+{
+    size_t i = 0, j = mid, n = 0;
+    while (i < mid && j < end)
+        buffer[n++] = a[i] <= a[j] ? a[i++] : a[j++];
+    while (i < mid)
+        buffer[n++] = a[i++];
+    memcpy(a, buffer, n * sizeof(*a)); /* a[j..end) is already in place */
+}
+
+/* Puts the kept hits in ascending order: merges the runs when they all fit and
+ * are few enough for the stack buffer, else sorts. Allocates nothing. */
+static void hit_list_sort(struct hit_list *list)
+{
+    if (list->total > list->capacity || list->total > MERGE_CAPACITY) {
+        sort_positions(list->hits, list->total < list->capacity ? list->total : list->capacity);
+        return;
+    }
+    uint32_t buffer[MERGE_CAPACITY];
+    for (int r = 1; r < list->runs; r++)
+        merge_two_runs(list->hits, list->run_ends[r - 1], list->run_ends[r], buffer);
+}
+
 /* The point's cell at one level: its key and the slot where probing starts. */
 struct probe {
     uint64_t key;
@@ -431,6 +467,37 @@ struct query_point {
     double lat, lon, cos_lat;
 };
 
+/* Tells whether fence contains point as great_circle_cos_m() would, without its
+ * trigonometry: 1 inside, 0 outside, -1 when the point is too near the rim to tell
+ * (then only the exact formula can).
+ *
+ * The formula's distance is 2R·asin(√h) with h = sin²a + c·sin²b, where a and b are
+ * half the latitude and longitude differences in radians and c the product of the
+ * latitudes' cosines; so the distance is at most r exactly when h <= sin²y, y = r/2R.
+ * For |x| <= 1, x²(1 - x²/3) <= sin²x <= x², which bounds both sides with products
+ * only. The relative margin, a million times the few ulps by which the formula's own
+ * rounding can move its result, makes every answer given here the one it would give;
+ * what falls inside the margin is a band of about 1e-8 of the radius. */
+static int contains_by_bounds(const struct query_point *point, const struct cell_member *fence)
+{
+    static const double margin = 1e-9, half_rad_per_deg = rad_per_deg / 2,
+                        inverse_diameter_m = 1 / (2 * earth_radius_m);
+    double a = (fence->lat - point->lat) * half_rad_per_deg;
+    double b = (fence->lon - point->lon) * half_rad_per_deg;
+    double a2 = a * a, b2 = b * b;
+    if (a2 > 1 || b2 > 1) /* far, or across the antimeridian (sin is periodic) */
+        return -1;
+    double h_hi = a2 + point->cos_lat * fence->cos_lat * b2;
+    double h_lo = h_hi * (1 - (a2 > b2 ? a2 : b2) / 3);
+    double y = fence->radius_m * inverse_diameter_m;
+    double t_hi = y * y, t_lo = t_hi * (1 - t_hi / 3);
+    if (h_hi * (1 + margin) < t_lo)
+        return 1;
+    if (h_lo > t_hi * (1 + margin))
+        return 0;
+    return -1;
+}
+
 static void check_cell(const struct fence_index *index, struct probe probe,
                        const struct query_point *point, struct hit_list *list)
 {
@@ -440,12 +507,15 @@ static void check_cell(const struct fence_index *index, struct probe probe,
     for (uint32_t i = cell->start; i < cell->start + cell->count; i++) {
         const struct cell_member *fence = &index->members[i];
         /* The meridian distance is a lower bound of the great-circle distance, so most
-         * fences of a cell are ruled out without trigonometry; 1 m of slack keeps
+         * fences of a cell are ruled out by one subtraction; 1 m of slack keeps
          * rounding from ever ruling out a fence the exact check would accept. */
         if (fabs(point->lat - fence->lat) * metres_per_degree > fence->radius_m + 1.0)
             continue;
-        if (great_circle_cos_m(point->lat, point->lon, point->cos_lat, fence->lat, fence->lon,
-                               fence->cos_lat) <= fence->radius_m)
+        int inside = contains_by_bounds(point, fence);
+        if (inside < 0)
+            inside = great_circle_cos_m(point->lat, point->lon, point->cos_lat, fence->lat,
+                                        fence->lon, fence->cos_lat) <= fence->radius_m;
+        if (inside)
             hit_list_add(list, fence->position);
     }
 }
@@ -469,10 +539,12 @@ size_t fence_index_query(const struct fence_index *index, double lat, double lon
             probes[levels] = probe_of(index, level, lat, lon_turn);
             __builtin_prefetch(&index->cells[probes[levels++].slot]);
         }
-    struct hit_list list = {hits, max_hits, 0};
+    struct hit_list list = {.hits = hits, .capacity = max_hits};
     struct query_point point = {lat, lon, great_circle_cos_lat(lat)};
-    for (int i = 0; i < levels; i++)
+    for (int i = 0; i < levels; i++) {
         check_cell(index, probes[i], &point, &list);
-    sort_positions(hits, list.total < max_hits ? list.total : max_hits);
+        hit_list_end_run(&list);
+    }
+    hit_list_sort(&list);
     return list.total;
 }

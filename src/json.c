@@ -1,298 +1,362 @@
-#define JSMN_STATIC
-#define JSMN_STRICT
-#define JSMN_PARENT_LINKS /* must match json.h */
-#include <jsmn.h>
-
 #include "geobid/json.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { json_max_number_len = 64 };
+enum {
+    json_max_number_len = 64,
+    /* Nesting is bounded: deeper input is refused (the parser recurses per level). */
+    json_max_depth = 64,
+};
+
+/* ---- the parser ---------------------------------------------------------------
+ * One recursive-descent pass checks the grammar and writes the tokens. Every function
+ * below starts at p->at and, on success, leaves p->at after what it read; on failure it
+ * records what went wrong and where (fail) and returns false. */
+
+enum json_failure { JSON_MALFORMED, JSON_TRUNCATED, JSON_TOO_DEEP };
+
+struct parser {
+    const char *text, *end;
+    const char *at; /* next byte to read */
+    struct json_token *tokens;
+    int count, capacity;
+    enum json_failure failure;
+    const char *failed_at;
+};
+
+static bool fail(struct parser *p, enum json_failure failure, const char *at)
+{
+    p->failure = failure;
+    p->failed_at = at;
+    return false;
+}
 
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Checks JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
-static bool is_json_number(const char *s, size_t len)
+static bool is_digit(char c)
 {
-    size_t i = 0;
-    if (i < len && s[i] == '-')
-        i++;
-    if (i < len && s[i] == '0')
-        i++;
-    else if (i < len && s[i] >= '1' && s[i] <= '9')
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-    else
-        return false;
-    if (i < len && s[i] == '.') {
-        size_t digits_start = ++i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == digits_start)
-            return false;
+    return (unsigned)(c - '0') < 10;
+}
+
+/* Moves p->at past white space to the next byte; false (truncated) at the end. */
+static bool skip_space(struct parser *p)
+{
+    while (p->at < p->end && is_space(*p->at))
+        p->at++;
+    return p->at < p->end || fail(p, JSON_TRUNCATED, p->at);
+}
+
+/* skip_space, with compact JSON (no white space at all) decided inline. */
+static inline bool next_byte(struct parser *p)
+{
+    return (p->at < p->end && (unsigned char)*p->at > ' ') || skip_space(p);
+}
+
+/* Appends a token starting at start (its next is the token after it, right for all
+ * but containers, which set theirs when they close). NULL when the array is full,
+ * which json_parse's capacity leaves to malformed input only. */
+static struct json_token *add_token(struct parser *p, jsmntype_t type, const char *start)
+{
+    if (p->count == p->capacity) {
+        fail(p, JSON_MALFORMED, start);
+        return NULL;
     }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        size_t digits_start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == digits_start)
-            return false;
+    struct json_token *token = &p->tokens[p->count++];
+    *token = (struct json_token){(int)(start - p->text), 0, 0, p->count, (uint8_t)type, false};
+    return token;
+}
+
+/* The eight bytes at c as a little-endian word: byte i in bits 8i..8i+7. */
+static uint64_t load_little_endian(const char *c)
+{
+    uint64_t word;
+    memcpy(&word, c, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    word = __builtin_bswap64(word);
+#endif
+    return word;
+}
+
+/* A mask with the high bit of each byte of word that is '"', '\\' or a control
+ * character (SWAR: bytes compared eight at a time in one integer). Bytes above the
+ * first such byte may be flagged wrongly (a borrow), so only its lowest set bit is
+ * meaningful. */
+static uint64_t string_stop_mask(uint64_t word)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+    return ((quote - ones) & ~quote & highs) | ((backslash - ones) & ~backslash & highs) |
+           ((word - ones * 0x20) & ~word & highs);
+}
+
+static bool is_string_stop(char c)
+{
+    return c == '"' || c == '\\' || (unsigned char)c < 0x20;
+}
+
+/* Returns the first byte of [c, end) that ends a run of plain string bytes (a quote,
+ * a backslash or a control character), or end; eight bytes at a time. */
+static const char *find_string_stop(const char *c, const char *end)
+{
+    for (; end - c >= 8; c += 8) {
+        uint64_t mask = string_stop_mask(load_little_endian(c));
+        if (mask != 0)
+            return c + __builtin_ctzll(mask) / 8;
     }
-    return i == len;
+    while (c < end && !is_string_stop(*c))
+        c++;
+    return c;
 }
 
-static bool is_valid_primitive(struct slice raw)
+/* Checks the escape whose backslash is at c; returns the byte after it, or NULL after
+ * recording the failure (reported at the string's opening quote). */
+static const char *skip_escape(struct parser *p, const char *c, const char *quote)
 {
-    switch (raw.ptr[0]) { /* jsmn never yields an empty primitive */
-    case 't':
-        return slice_eq_cstr(raw, "true");
-    case 'f':
-        return slice_eq_cstr(raw, "false");
-    case 'n':
-        return slice_eq_cstr(raw, "null");
-    default:
-        return is_json_number(raw.ptr, raw.len);
+    if (++c == p->end) {
+        fail(p, JSON_TRUNCATED, c);
+        return NULL;
     }
-}
-
-/* jsmn tokenizes but checks little: it accepts missing or doubled separators, bare
- * words, keys without values and raw control characters in strings. The validator
- * walks the tokens once, in order, and checks the bytes between them, so geobid only
- * ever sees well-formed JSON. */
-
-struct validator {
-    const struct json_doc *doc;
-    int next;      /* next token to visit */
-    int error_at;  /* byte offset of the first problem */
-};
-
-static int outer_start(const jsmntok_t *tok)
-{
-    return tok->start - (tok->type == JSMN_STRING); /* include the opening quote */
-}
-
-static int outer_end(const jsmntok_t *tok)
-{
-    return tok->end + (tok->type == JSMN_STRING); /* include the closing quote */
-}
-
-/* True when text[from..to) is white space around exactly one separator (none when
- * separator is 0). */
-static bool gap_is(const char *text, int from, int to, char separator)
-{
-    int seen = 0;
-    for (int i = from; i < to; i++) {
-        if (separator != 0 && text[i] == separator)
-            seen++;
-        else if (!is_space(text[i]))
-            return false;
+    if (*c != 'u') {
+        if (*c == '\0' || strchr("\"\\/bfnrt", *c) == NULL) {
+            fail(p, JSON_MALFORMED, quote);
+            return NULL;
+        }
+        return c + 1;
     }
-    return seen == (separator != 0) && from <= to;
-}
-
-static bool has_control_characters(struct slice s)
-{
-    for (size_t i = 0; i < s.len; i++)
-        if ((unsigned char)s.ptr[i] < 0x20)
-            return true;
-    return false;
-}
-
-/* Checks that the next token starts after white space and `separator`, from position. */
-static bool separated(struct validator *v, int position, char separator)
-{
-    if (v->next >= v->doc->token_count) {
-        v->error_at = position;
-        return false;
-    }
-    if (gap_is(v->doc->text, position, outer_start(&v->doc->tokens[v->next]), separator))
-        return true;
-    v->error_at = position;
-    return false;
-}
-
-static bool validate_value(struct validator *v);
-
-static bool validate_key(struct validator *v, int position, int member)
-{
-    if (!separated(v, position, member ? ',' : 0))
-        return false;
-    const jsmntok_t *key = &v->doc->tokens[v->next];
-    if (key->type != JSMN_STRING || key->size != 1 ||
-        has_control_characters(json_raw(v->doc, v->next))) {
-        v->error_at = key->start;
-        return false;
-    }
-    v->next++;
-    return separated(v, outer_end(key), ':');
-}
-
-static bool validate_container(struct validator *v, const jsmntok_t *tok)
-{
-    bool object = tok->type == JSMN_OBJECT;
-    int position = tok->start + 1;
-    for (int n = 0; n < tok->size; n++) {
-        if (object ? !validate_key(v, position, n) : !separated(v, position, n ? ',' : 0))
-            return false;
-        const jsmntok_t *value = &v->doc->tokens[v->next];
-        if (!validate_value(v))
-            return false;
-        position = outer_end(value);
-    }
-    if (gap_is(v->doc->text, position, tok->end - 1, 0))
-        return true;
-    v->error_at = position;
-    return false;
-}
-
-/* Validates the value at v->next and everything inside it; advances v->next past it. */
-static bool validate_value(struct validator *v)
-{
-    int index = v->next++;
-    const jsmntok_t *tok = &v->doc->tokens[index];
-    v->error_at = tok->start;
-    switch (tok->type) {
-    case JSMN_PRIMITIVE:
-        return is_valid_primitive(json_raw(v->doc, index));
-    case JSMN_STRING:
-        return tok->size == 0 && !has_control_characters(json_raw(v->doc, index));
-    case JSMN_OBJECT:
-    case JSMN_ARRAY:
-        return validate_container(v, tok);
-    default:
-        return false;
-    }
-}
-
-static int json_validate(const struct json_doc *doc, struct error *err)
-{
-    struct validator v = {doc, 0, 0};
-    if (separated(&v, 0, 0) && validate_value(&v) && v.next == doc->token_count)
-        return 0;
-    return error_format(err, "malformed JSON at byte %d", v.error_at);
-}
-
-/* Nesting is bounded before jsmn runs: jsmn closes a container by walking up through
- * the containers already closed, so deep nesting costs it quadratic time (a 64 KiB
- * body of brackets took a third of a second), and the validator recurses per level. */
-enum { json_max_depth = 64 };
-
-/* Number of bytes of word equal to byte (exact SWAR zero-byte test). */
-static unsigned count_byte_in_word(uint64_t word, unsigned char byte)
-{
-    const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
-    uint64_t x = word ^ (0x0101010101010101ull * byte); /* zero where equal */
-    uint64_t nonzero = ((x & low7) + low7) | x;         /* high bit set where x != 0 */
-    uint64_t equal = (~nonzero & ~low7) >> 7; /* one 0/1 per byte */
-    return (unsigned)((equal * 0x0101010101010101ull) >> 56); /* sum of the bytes */
-}
-
-/* Counts '[' and '{' bytes, a bound on the nesting depth, eight bytes at a time; the
- * exact scan below then only runs on unusual input. */
-static size_t count_open_brackets(const char *text, size_t len)
-{
-    size_t count = 0, i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t word;
-        memcpy(&word, text + i, 8);
-        /* '[' (0x5B) and '{' (0x7B) differ only in bit 0x20, and no other byte with that
-         * bit set becomes 0x7B, so one comparison finds both */
-        count += count_byte_in_word(word | 0x2020202020202020ull, '{');
-    }
-    for (; i < len; i++)
-        count += (text[i] == '[') + (text[i] == '{');
-    return count;
-}
-
-/* Returns the offset where nesting first exceeds json_max_depth, or -1. Strings are
- * skipped so brackets inside them do not count. */
-static long nesting_overflow_at(const char *text, size_t len)
-{
-    int depth = 0;
-    for (size_t i = 0; i < len; i++) {
-        switch (text[i]) {
-        case '"':
-            for (i++; i < len && text[i] != '"'; i++)
-                i += text[i] == '\\';
-            break;
-        case '[':
-        case '{':
-            if (++depth > json_max_depth)
-                return (long)i;
-            break;
-        case ']':
-        case '}':
-            depth--;
-            break;
+    for (int i = 0; i < 4; i++) {
+        if (++c == p->end) {
+            fail(p, JSON_TRUNCATED, c);
+            return NULL;
+        }
+        if (hex_digit_value(*c) < 0) {
+            fail(p, JSON_MALFORMED, quote);
+            return NULL;
         }
     }
+    return c + 1;
+}
+
+/* Reads the string at p->at (its opening quote) as a token of the given size (1 for
+ * an object key, else 0). */
+static bool parse_string(struct parser *p, int size)
+{
+    const char *quote = p->at, *c = quote + 1;
+    bool escaped = false;
+    for (;;) {
+        c = find_string_stop(c, p->end);
+        if (c == p->end)
+            return fail(p, JSON_TRUNCATED, c);
+        if (*c == '"')
+            break;
+        if (*c != '\\')
+            return fail(p, JSON_MALFORMED, quote); /* a raw control character */
+        if ((c = skip_escape(p, c, quote)) == NULL)
+            return false;
+        escaped = true;
+    }
+    struct json_token *token = add_token(p, JSMN_STRING, quote + 1);
+    if (token == NULL)
+        return false;
+    token->end = (int)(c - p->text);
+    token->size = size;
+    token->escaped = escaped;
+    p->at = c + 1;
+    return true;
+}
+
+static const char *skip_digits(const char *c, const char *end)
+{
+    while (c < end && is_digit(*c))
+        c++;
+    return c;
+}
+
+/* Ends the number or literal that started at start and whose last byte is before c:
+ * what follows must be white space, a separator, a closing bracket or the end. */
+static bool finish_primitive(struct parser *p, const char *start, const char *c)
+{
+    if (c < p->end && !is_space(*c) && *c != ',' && *c != ']' && *c != '}')
+        return fail(p, JSON_MALFORMED, start);
+    struct json_token *token = add_token(p, JSMN_PRIMITIVE, start);
+    if (token == NULL)
+        return false;
+    token->end = (int)(c - p->text);
+    p->at = c;
+    return true;
+}
+
+/* Reads a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static bool parse_number(struct parser *p)
+{
+    const char *start = p->at, *c = start, *end = p->end, *digits;
+    c += c < end && *c == '-';
+    if (c < end && *c == '0')
+        c++;
+    else if (c < end && is_digit(*c))
+        c = skip_digits(c, end);
+    else
+        goto bad;
+    if (c < end && *c == '.') {
+        digits = ++c;
+        if ((c = skip_digits(c, end)) == digits)
+            goto bad;
+    }
+    if (c < end && (*c == 'e' || *c == 'E')) {
+        c++;
+        c += c < end && (*c == '+' || *c == '-');
+        digits = c;
+        if ((c = skip_digits(c, end)) == digits)
+            goto bad;
+    }
+    return finish_primitive(p, start, c);
+bad:
+    return fail(p, c == end ? JSON_TRUNCATED : JSON_MALFORMED, start);
+}
+
+static bool parse_literal(struct parser *p, const char *word, size_t len)
+{
+    size_t avail = (size_t)(p->end - p->at);
+    if (avail < len)
+        return fail(p, memcmp(p->at, word, avail) == 0 ? JSON_TRUNCATED : JSON_MALFORMED,
+                    p->at);
+    if (memcmp(p->at, word, len) != 0)
+        return fail(p, JSON_MALFORMED, p->at);
+    return finish_primitive(p, p->at, p->at + len);
+}
+
+static bool parse_value(struct parser *p, int depth);
+
+/* After a member or element: moves past white space and a comma to the next item
+ * (returns 1) or onto the closing bracket (0); -1 on failure, reported at the end of
+ * the item before, where the bytes stopped making sense. */
+static int next_item(struct parser *p, char close)
+{
+    const char *gap = p->at;
+    if (!next_byte(p))
+        return -1;
+    if (*p->at == close)
+        return 0;
+    if (*p->at == ',') {
+        p->at++;
+        if (!next_byte(p))
+            return -1;
+        if (*p->at != close) /* else a trailing comma */
+            return 1;
+    }
+    fail(p, JSON_MALFORMED, gap);
     return -1;
+}
+
+/* Reads one member of an object: key, colon, value. gap is where the bytes before it
+ * began, for the report when there is no key. */
+static bool parse_member(struct parser *p, int depth, const char *gap)
+{
+    if (*p->at != '"')
+        return fail(p, JSON_MALFORMED, gap);
+    if (!parse_string(p, 1))
+        return false;
+    gap = p->at;
+    if (!next_byte(p))
+        return false;
+    if (*p->at != ':')
+        return fail(p, JSON_MALFORMED, gap);
+    p->at++;
+    return next_byte(p) && parse_value(p, depth);
+}
+
+/* Reads the object or array at p->at, whose contents are at nesting depth. */
+static bool parse_container(struct parser *p, int depth)
+{
+    if (depth > json_max_depth)
+        return fail(p, JSON_TOO_DEEP, p->at);
+    bool object = *p->at == '{';
+    char close = object ? '}' : ']';
+    int index = p->count;
+    if (add_token(p, object ? JSMN_OBJECT : JSMN_ARRAY, p->at) == NULL)
+        return false;
+    const char *gap = ++p->at;
+    if (!next_byte(p))
+        return false;
+    int more = *p->at != close;
+    while (more > 0) {
+        if (!(object ? parse_member(p, depth, gap) : parse_value(p, depth)))
+            return false;
+        p->tokens[index].size++;
+        gap = p->at;
+        more = next_item(p, close);
+    }
+    if (more < 0)
+        return false;
+    p->at++;
+    p->tokens[index].end = (int)(p->at - p->text);
+    p->tokens[index].next = p->count;
+    return true;
+}
+
+/* Reads the value at p->at (not white space, not the end), at nesting depth. */
+static bool parse_value(struct parser *p, int depth)
+{
+    switch (*p->at) {
+    case '{':
+    case '[':
+        return parse_container(p, depth + 1);
+    case '"':
+        return parse_string(p, 0);
+    case 't':
+        return parse_literal(p, "true", 4);
+    case 'f':
+        return parse_literal(p, "false", 5);
+    case 'n':
+        return parse_literal(p, "null", 4);
+    default:
+        return parse_number(p);
+    }
+}
+
+/* Fills err for the failure p recorded; returns -1. */
+static int parse_error(const struct parser *p, struct error *err)
+{
+    long at = (long)(p->failed_at - p->text);
+    switch (p->failure) {
+    case JSON_TRUNCATED:
+        return error_format(err, "truncated JSON");
+    case JSON_TOO_DEEP:
+        return error_format(err, "JSON nested deeper than %d levels at byte %ld",
+                            json_max_depth, at);
+    default:
+        return error_format(err, "malformed JSON at byte %ld", at);
+    }
 }
 
 int json_parse(struct json_doc *doc, const char *text, size_t len, struct arena *arena,
                struct error *err)
 {
-    long too_deep = count_open_brackets(text, len) > json_max_depth ? nesting_overflow_at(text, len) : -1;
-    if (too_deep >= 0)
-        return error_format(err, "JSON nested deeper than %d levels at byte %ld", json_max_depth,
-                            too_deep);
-    /* In valid JSON every token takes at least two bytes (a container its brackets, a
-     * string its quotes, a primitive itself and the separator after it), so this
-     * capacity is never too small for valid input and jsmn runs once. */
-    unsigned int capacity = (unsigned int)(len / 2 + 1);
-    doc->tokens = arena_alloc(arena, capacity * sizeof(jsmntok_t));
-    jsmn_parser parser;
-    jsmn_init(&parser);
-    int count = jsmn_parse(&parser, text, len, doc->tokens, capacity);
-    if (count == JSMN_ERROR_PART || count == 0)
-        return error_format(err, "truncated JSON");
-    if (count < 0)
-        return error_format(err, "malformed JSON at byte %u", parser.pos);
-    doc->text = text;
-    doc->token_count = count;
-    size_t value_end = (size_t)doc->tokens[0].end + (doc->tokens[0].type == JSMN_STRING);
-    for (size_t i = value_end; i < len; i++)
-        if (!is_space(text[i]))
-            return error_format(err, "unexpected data after JSON value at byte %zu", i);
-    return json_validate(doc, err);
-}
-
-int json_next(const struct json_doc *doc, int index)
-{
-    int pending = 1;
-    while (pending > 0 && index < doc->token_count) {
-        const jsmntok_t *tok = &doc->tokens[index++];
-        pending--;
-        if (tok->type == JSMN_OBJECT)
-            pending += 2 * tok->size;
-        else if (tok->type == JSMN_ARRAY)
-            pending += tok->size;
+    /* A complete value of n tokens takes at least 2n - 1 bytes (a container its two
+     * brackets, a string its quotes, a member its colon, every item but the last its
+     * comma), and each container still open saves one byte: this capacity never runs
+     * out before the parser has found a problem. */
+    if (len > (size_t)INT32_MAX)
+        return error_format(err, "JSON document too large");
+    struct parser p = {text, text + len, text, NULL, 0, (int)(len / 2) + json_max_depth + 2,
+                       JSON_MALFORMED, NULL};
+    p.tokens = arena_alloc(arena, (size_t)p.capacity * sizeof(struct json_token));
+    if (!next_byte(&p) || !parse_value(&p, 0))
+        return parse_error(&p, err);
+    if (next_byte(&p)) {
+        if (strchr("{[\"-0123456789tfn", *p.at) != NULL && *p.at != '\0')
+            return error_format(err, "unexpected data after JSON value at byte %ld",
+                                (long)(p.at - text));
+        return error_format(err, "malformed JSON at byte %ld", (long)(p.at - text));
     }
-    return index;
-}
-
-bool json_is(const struct json_doc *doc, int index, jsmntype_t type)
-{
-    return index < doc->token_count && doc->tokens[index].type == type;
-}
-
-bool json_is_null(const struct json_doc *doc, int index)
-{
-    return json_is(doc, index, JSMN_PRIMITIVE) && slice_eq_cstr(json_raw(doc, index), "null");
-}
-
-struct slice json_raw(const struct json_doc *doc, int index)
-{
-    const jsmntok_t *tok = &doc->tokens[index];
-    return (struct slice){doc->text + tok->start, (size_t)(tok->end - tok->start)};
+    doc->text = text;
+    doc->tokens = p.tokens;
+    doc->token_count = p.count;
+    return 0;
 }
 
 bool json_key_is(const struct json_doc *doc, int index, const char *name)
@@ -392,7 +456,7 @@ int json_get_string(const struct json_doc *doc, int index, struct arena *arena,
     if (!json_is(doc, index, JSMN_STRING))
         return -1;
     struct slice raw = json_raw(doc, index);
-    if (memchr(raw.ptr, '\\', raw.len) == NULL) {
+    if (!doc->tokens[index].escaped) {
         *out = raw;
         return 0;
     }
@@ -421,10 +485,9 @@ int json_get_int64(const struct json_doc *doc, int index, int64_t *out)
     struct slice raw = json_raw(doc, index);
     bool negative = raw.ptr[0] == '-';
     uint64_t magnitude;
-    if (!is_json_number(raw.ptr, raw.len) ||
-        !read_digits(raw.ptr + negative, raw.len - negative,
+    if (!read_digits(raw.ptr + negative, raw.len - negative,
                      negative ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, &magnitude))
-        return -1; /* a fraction or exponent stops read_digits too */
+        return -1; /* a literal, a fraction or an exponent stops read_digits */
     *out = negative ? (int64_t)(0 - magnitude) : (int64_t)magnitude;
     return 0;
 }
@@ -461,8 +524,8 @@ int json_get_double(const struct json_doc *doc, int index, double *out)
     if (!json_is(doc, index, JSMN_PRIMITIVE))
         return -1;
     struct slice raw = json_raw(doc, index);
-    if (raw.len >= json_max_number_len || !is_json_number(raw.ptr, raw.len))
-        return -1;
+    if (raw.len >= json_max_number_len || !(is_digit(raw.ptr[0]) || raw.ptr[0] == '-'))
+        return -1; /* json_parse checked the grammar: this is a number, not a literal */
     if (decimal_fast_path(raw, out))
         return 0;
     char buf[json_max_number_len];

@@ -22,6 +22,7 @@ typedef Com__Google__Openrtb__BidRequest__Imp__Banner pb_banner;
 typedef Com__Google__Openrtb__BidRequest__Site pb_site;
 typedef Com__Google__Openrtb__BidRequest__App pb_app;
 typedef Com__Google__Openrtb__BidRequest__Publisher pb_publisher;
+typedef Com__Google__Openrtb__BidRequest__Content pb_content;
 typedef Com__Google__Openrtb__BidRequest__Device pb_device;
 typedef Com__Google__Openrtb__BidRequest__Geo pb_geo;
 typedef Com__Google__Openrtb__BidRequest__User pb_user;
@@ -146,6 +147,12 @@ static void decode_publisher(const pb_publisher *pb, struct publisher *publisher
     publisher->domain = slice_from_cstr(pb->domain);
 }
 
+/* site.content / app.content: only its categories are kept. */
+static struct slice_list content_categories(const pb_content *pb, struct arena *arena)
+{
+    return pb ? string_list(pb->cat, pb->n_cat, arena) : (struct slice_list){NULL, 0};
+}
+
 static void decode_site(const pb_site *pb, struct arena *arena, struct inventory *inventory)
 {
     inventory->kind = INVENTORY_SITE;
@@ -153,6 +160,7 @@ static void decode_site(const pb_site *pb, struct arena *arena, struct inventory
     inventory->domain = slice_from_cstr(pb->domain);
     inventory->page = slice_from_cstr(pb->page);
     inventory->cat = string_list(pb->cat, pb->n_cat, arena);
+    inventory->content_cat = content_categories(pb->content, arena);
     inventory->keywords = slice_from_cstr(pb->keywords);
     decode_publisher(pb->publisher, &inventory->publisher);
 }
@@ -164,6 +172,7 @@ static void decode_app(const pb_app *pb, struct arena *arena, struct inventory *
     inventory->bundle = slice_from_cstr(pb->bundle);
     inventory->domain = slice_from_cstr(pb->domain);
     inventory->cat = string_list(pb->cat, pb->n_cat, arena);
+    inventory->content_cat = content_categories(pb->content, arena);
     inventory->keywords = slice_from_cstr(pb->keywords);
     decode_publisher(pb->publisher, &inventory->publisher);
 }
@@ -303,6 +312,12 @@ static pb_bid *encode_bid(const struct bid *bid, struct arena *arena)
     pb->id = cstr(bid_response_bid_id(bid, arena), arena);
     pb->impid = cstr(bid->imp->id, arena);
     pb->price = (double)bid->price_micros / 1e6; /* llround(price * 1e6) gives it back */
+    if (bid->nurl.len > 0)
+        pb->nurl = cstr(bid->nurl, arena);
+    if (bid->burl.len > 0)
+        pb->burl = cstr(bid->burl, arena);
+    if (bid->lurl.len > 0)
+        pb->lurl = cstr(bid->lurl, arena);
     pb->adm = cstr(creative->adm, arena);
     pb->n_adomain = creative->adomain.count;
     pb->adomain = cstr_list(&creative->adomain, arena);

@@ -8,6 +8,7 @@
 #include "geobid/admin.h"
 #include "geobid/alloc.h"
 #include "geobid/gzip.h"
+#include "geobid/notice.h"
 #include "geobid/openrtb_json.h"
 #include "geobid/openrtb_pb.h"
 
@@ -163,11 +164,16 @@ static void handle_bid(struct connection *conn, const struct http1_request *requ
     }
 }
 
-/* Bid traffic: /openrtb2/bid and /healthz. */
+static void handle_notice(struct connection *conn, const struct http1_request *request);
+
+/* Bid traffic: /openrtb2/bid, the notices (when the bidder signs notice URLs) and
+ * /healthz. */
 static void route_bid_listener(struct connection *conn, const struct http1_request *request)
 {
     if (slice_eq_cstr(request->path, "/openrtb2/bid"))
         handle_bid(conn, request);
+    else if (conn->worker->server->bidder->notices != NULL && notice_path(request->path))
+        handle_notice(conn, request);
     else if (slice_eq_cstr(request->path, "/healthz"))
         handle_healthz(conn, request);
     else
@@ -220,6 +226,18 @@ static void send_endpoint_reply(struct connection *conn, const struct endpoint_r
     connection_append_cstr(conn, reply->extra_headers);
     connection_reply_finish(conn, reply->status, reply->content_type, reply->body.data,
                             reply->body.len);
+}
+
+/* Win, billing and loss notices (notice.h), on the bid worker's own arena. */
+static void handle_notice(struct connection *conn, const struct http1_request *request)
+{
+    struct worker *worker = conn->worker;
+    const struct bidder *bidder = worker->server->bidder;
+    struct notice_handler handler = {bidder->notices, bidder->ledger, bidder->clock};
+    struct endpoint_request endpoint = endpoint_request_of(request);
+    struct endpoint_reply reply;
+    notice_handle(&handler, &endpoint, &worker->arena, &reply);
+    send_endpoint_reply(conn, &reply);
 }
 
 static bool admin_listener_wants_body(const struct http1_request *request)

@@ -1,6 +1,8 @@
 #include "geobid/snapshot.h"
 
 #include "geobid/alloc.h"
+#include "geobid/audience.h"
+#include "geobid/targeting.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +16,30 @@ static void campaign_ids_push(struct campaign_ids *list, size_t *capacity, uint3
     list->ids[list->count++] = id;
 }
 
-static size_t count_active_fences(const struct campaign_set *set)
+/* True when the campaign at position is active and reached through the geo indexes. */
+static bool reached_by_geo(const struct snapshot *snapshot, size_t position)
+{
+    return snapshot->campaigns.campaigns[position].active &&
+           !targeting_by_audience(snapshot->targeting, (uint32_t)position);
+}
+
+static size_t count_geo_fences(const struct snapshot *snapshot)
 {
     size_t total = 0;
-    for (size_t i = 0; i < set->count; i++)
-        if (set->campaigns[i].active)
-            total += set->campaigns[i].geo.radius_count;
+    for (size_t i = 0; i < snapshot->campaigns.count; i++)
+        if (reached_by_geo(snapshot, i))
+            total += snapshot->campaigns.campaigns[i].geo.radius_count;
     return total;
 }
 
-/* Adds every radius entry of the active campaigns to snapshot->fences. */
+/* Adds every radius entry of the campaigns reached through geo to snapshot->fences. */
 static void collect_fences(struct snapshot *snapshot)
 {
     const struct campaign_set *set = &snapshot->campaigns;
-    snapshot->fences = xcalloc(count_active_fences(set), sizeof(struct fence));
+    snapshot->fences = xcalloc(count_geo_fences(snapshot), sizeof(struct fence));
     for (size_t i = 0; i < set->count; i++) {
         const struct campaign *campaign = &set->campaigns[i];
-        if (!campaign->active)
+        if (!reached_by_geo(snapshot, i))
             continue;
         for (size_t r = 0; r < campaign->geo.radius_count; r++) {
             const struct geo_radius *radius = &campaign->geo.radius[r];
@@ -46,9 +55,10 @@ static size_t country_bucket_index(const char *code)
     return (size_t)(code[0] - 'A') * 26 + (size_t)(code[1] - 'A');
 }
 
-/* Files each active campaign without fences under its countries, or under
- * `everywhere` when it has none; campaigns with fences are reached through the
- * fence index only. Notes whether any campaign needs the location's locality. */
+/* Files each campaign reached through geo without fences under its countries, or under
+ * `everywhere` when it has none; campaigns with fences are reached through the fence
+ * index only. Notes whether any active campaign needs the location's locality (its
+ * region, city, postal code or time zone). */
 static void bucket_campaigns(struct snapshot *snapshot)
 {
     size_t capacity[SNAPSHOT_COUNTRY_BUCKETS] = {0};
@@ -58,10 +68,11 @@ static void bucket_campaigns(struct snapshot *snapshot)
         const struct campaign *campaign = &set->campaigns[i];
         if (!campaign->active)
             continue;
-        snapshot->needs_locality |= campaign->geo.regions.count > 0 ||
-                                    campaign->geo.cities.count > 0 ||
-                                    campaign->geo.postal_codes.count > 0;
-        if (campaign->geo.radius_count > 0)
+        snapshot->needs_locality |=
+            campaign->geo.regions.count > 0 || campaign->geo.cities.count > 0 ||
+            campaign->geo.postal_codes.count > 0 ||
+            (campaign->schedule.present && campaign->schedule.zone == NULL);
+        if (!reached_by_geo(snapshot, i) || campaign->geo.radius_count > 0)
             continue;
         if (campaign->geo.countries.count == 0) {
             campaign_ids_push(&snapshot->everywhere, &everywhere_capacity, (uint32_t)i);
@@ -74,11 +85,45 @@ static void bucket_campaigns(struct snapshot *snapshot)
     }
 }
 
+/* Notes for each campaign the exact checks its index entry leaves to the matcher. */
+static void plan_checks(struct snapshot *snapshot)
+{
+    const struct campaign_set *set = &snapshot->campaigns;
+    snapshot->checks = xcalloc(set->count + 1, sizeof(*snapshot->checks));
+    for (size_t i = 0; i < set->count; i++) {
+        const struct campaign *campaign = &set->campaigns[i];
+        const struct campaign_geo *geo = &campaign->geo;
+        struct campaign_checks *checks = &snapshot->checks[i];
+        checks->max_accuracy_m = geo->max_accuracy_m;
+        if (geo->countries.count > 0 || geo->regions.count > 0 || geo->cities.count > 0 ||
+            geo->postal_codes.count > 0)
+            checks->needs |= SNAPSHOT_CHECK_PLACES;
+        if (campaign->device_types != 0 || campaign->os.count > 0)
+            checks->needs |= SNAPSHOT_CHECK_DEVICE;
+        if (geo->radius_count > 0 && targeting_by_audience(snapshot->targeting, (uint32_t)i))
+            checks->needs |= SNAPSHOT_CHECK_FENCES;
+        if (campaign->schedule.present || !audience_group_is_empty(&campaign->audience))
+            checks->needs |= SNAPSHOT_CHECK_RULES;
+    }
+}
+
+static bool has_schedule(const struct campaign_set *set)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (set->campaigns[i].schedule.present)
+            return true;
+    return false;
+}
+
 struct snapshot *snapshot_build(struct campaign_set *set)
 {
     struct snapshot *snapshot = xcalloc(1, sizeof(*snapshot));
     snapshot->campaigns = *set;
     memset(set, 0, sizeof(*set));
+    if (has_schedule(&snapshot->campaigns))
+        snapshot->time_zones = tz_system_database();
+    snapshot->targeting = targeting_build(&snapshot->campaigns, snapshot->time_zones);
+    plan_checks(snapshot);
     collect_fences(snapshot);
     snapshot->fence_index = fence_index_build(snapshot->fences, snapshot->fence_count);
     bucket_campaigns(snapshot);
@@ -90,6 +135,8 @@ void snapshot_free(struct snapshot *snapshot)
     if (snapshot == NULL)
         return;
     fence_index_free(snapshot->fence_index);
+    targeting_free(snapshot->targeting);
+    free(snapshot->checks);
     free(snapshot->fences);
     for (size_t b = 0; b < SNAPSHOT_COUNTRY_BUCKETS; b++)
         free(snapshot->by_country[b].ids);

@@ -330,6 +330,64 @@ START_TEST(every_fence_is_found_from_its_rim)
 }
 END_TEST
 
+/* Points just inside and just outside each fence's rim, from 1e-12 of the radius (which
+ * only the exact formula can decide) to 1e-3 (decided from bounds, without
+ * trigonometry): the index must give the formula's answer at every one. */
+START_TEST(near_rim_points_get_the_formulas_answer)
+{
+    enum { COUNT = 4000 };
+    static const double steps[] = {1e-12, 1e-10, 1e-9, 3e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-3};
+    struct rng rng = {UINT64_C(0x6e656172)};
+    struct fence *fences = make_sparse_fences(&rng, COUNT);
+    struct fence_index *index = fence_index_build(fences, COUNT);
+    uint32_t *got = malloc(COUNT * sizeof(*got));
+    size_t inside = 0, outside = 0;
+    for (uint32_t i = 0; i < COUNT; i++) {
+        struct point c = {fences[i].lat, fences[i].lon};
+        for (size_t k = 0; k < 2 * sizeof(steps) / sizeof(steps[0]); k++) {
+            double scale = 1 + (k % 2 ? 1 : -1) * steps[k / 2];
+            double angle = fences[i].radius_m / earth_radius_m * scale;
+            struct point p = destination(c, angle, rng_range(&rng, 0, 360) * rad_per_deg);
+            bool want = reference_distance_m(p.lat, p.lon, c.lat, c.lon) <= fences[i].radius_m;
+            size_t got_n = fence_index_query(index, p.lat, p.lon, got, COUNT);
+            ck_assert_msg(contains_position(got, got_n, i) == want,
+                          "fence %u (%.17g, %.17g, %u m) from (%.17g, %.17g): expected %s", i,
+                          c.lat, c.lon, fences[i].radius_m, p.lat, p.lon,
+                          want ? "inside" : "outside");
+            *(want ? &inside : &outside) += 1;
+        }
+    }
+    ck_assert_uint_gt(inside, 8 * COUNT);
+    ck_assert_uint_gt(outside, 8 * COUNT);
+    free(got);
+    fence_index_free(index);
+    free(fences);
+}
+END_TEST
+
+/* Fences from 100 m to 100 km around one point: its hits come from the cells of many
+ * levels, each an ascending run, and must come back as one ascending list. */
+START_TEST(hits_from_many_levels_come_in_order)
+{
+    enum { COUNT = 200 };
+    struct rng rng = {7};
+    struct point centre = {-33.8688, 151.2093};
+    struct fence fences[COUNT];
+    for (uint32_t i = 0; i < COUNT; i++) {
+        uint32_t radius = (uint32_t)(100 * exp(rng_unit(&rng) * log(1000.0)));
+        struct point c = random_near(&rng, centre, radius * 0.6);
+        fences[i] = (struct fence){c.lat, c.lon, radius, i};
+    }
+    struct fence_index *index = fence_index_build(fences, COUNT);
+    uint32_t got[COUNT], want[COUNT];
+    size_t want_n = brute_force(fences, COUNT, centre.lat, centre.lon, want);
+    ck_assert_uint_gt(want_n, 150);
+    size_t got_n = fence_index_query(index, centre.lat, centre.lon, got, COUNT);
+    assert_same_hits(got, got_n, want, want_n, centre);
+    fence_index_free(index);
+}
+END_TEST
+
 START_TEST(empty_index_finds_nothing)
 {
     struct fence_index *index = fence_index_build(NULL, 0);
@@ -542,12 +600,14 @@ Suite *fence_index_suite(void)
     tcase_add_test(basics, fence_covering_a_pole);
     tcase_add_test(basics, huge_fences);
     tcase_add_test(basics, max_hits_keeps_the_smallest_positions);
+    tcase_add_test(basics, hits_from_many_levels_come_in_order);
     tcase_add_test(basics, points_that_are_not_places_find_nothing);
     suite_add_tcase(suite, basics);
     TCase *random = tcase_create("random");
     tcase_set_timeout(random, 120); /* about 1 s at -O2, several under ASan */
     tcase_add_test(random, random_queries_match_brute_force);
     tcase_add_test(random, every_fence_is_found_from_its_rim);
+    tcase_add_test(random, near_rim_points_get_the_formulas_answer);
     suite_add_tcase(suite, random);
     return suite;
 }

@@ -1,5 +1,7 @@
 #include "geobid/json.h"
 
+#include "test_support.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +190,88 @@ START_TEST(nesting_is_bounded)
 }
 END_TEST
 
+/* Strings are scanned eight bytes at a time: every length, and a quote, backslash or
+ * control byte at every offset within those words, must read the same as byte by byte,
+ * also when the document ends at a guard page (an over-read faults). */
+START_TEST(strings_scan_at_every_offset)
+{
+    struct test_guarded guarded = test_guarded_alloc(64);
+    for (size_t len = 0; len <= 24; len++) {
+        char text[40] = "[\"";
+        memset(text + 2, 'a', len);
+        memcpy(text + 2 + len, "\"]", 3);
+        struct json_doc doc;
+        struct error err;
+        const char *copy = test_guarded_place(&guarded, text, len + 4);
+        ck_assert_int_eq(json_parse(&doc, copy, len + 4, &arena, &err), 0);
+        ck_assert_uint_eq(json_raw(&doc, 1).len, len);
+        ck_assert_int_eq(json_parse(&doc, copy, len + 2, &arena, &err), -1); /* no quote */
+        ck_assert_str_eq(err.message, "truncated JSON");
+        for (size_t at = 0; at + 1 < len; at++) {
+            text[2 + at] = '\x1f';
+            copy = test_guarded_place(&guarded, text, len + 4);
+            ck_assert_int_eq(json_parse(&doc, copy, len + 4, &arena, &err), -1);
+            ck_assert_str_eq(err.message, "malformed JSON at byte 1");
+            memcpy(text + 2 + at, "\\t", 2);
+            copy = test_guarded_place(&guarded, text, len + 4);
+            ck_assert_int_eq(json_parse(&doc, copy, len + 4, &arena, &err), 0);
+            struct slice s;
+            ck_assert_int_eq(json_get_string(&doc, 1, &arena, &s), 0);
+            ck_assert_uint_eq(s.len, len - 1);
+            ck_assert_int_eq(s.ptr[at], '\t');
+            memset(text + 2 + at, 'a', 2);
+        }
+    }
+    test_guarded_free(&guarded);
+}
+END_TEST
+
+/* Errors name the first byte that cannot continue a JSON text, whatever comes after. */
+START_TEST(errors_name_the_first_bad_byte)
+{
+    static const struct {
+        const char *text;
+        const char *message;
+    } cases[] = {
+        {",,,", "malformed JSON at byte 0"},
+        {"[1,,2]", "malformed JSON at byte 3"},
+        {"{\"a\":1 \"b\":2}", "malformed JSON at byte 6"},
+        {"[1, 2 ,]", "malformed JSON at byte 5"},
+        {"[\"a\"] x", "malformed JSON at byte 6"},
+        {"[\"a\"] \"b\"", "unexpected data after JSON value at byte 6"},
+        {"{\"a\" 1}", "malformed JSON at byte 4"},
+        {"[-01]", "malformed JSON at byte 1"},
+        {"[1e+]", "malformed JSON at byte 1"},
+        {"[\"\\u12g4\"]", "malformed JSON at byte 1"},
+        {"[\"\\u12", "truncated JSON"},
+        {"[tr", "truncated JSON"},
+        {"{\"a\":[1,{", "truncated JSON"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct json_doc doc;
+        struct error err = {""};
+        ck_assert_msg(parse(&doc, cases[i].text, &err) == -1, "accepted %s", cases[i].text);
+        ck_assert_msg(strcmp(err.message, cases[i].message) == 0, "%s: %s", cases[i].text,
+                      err.message);
+    }
+}
+END_TEST
+
+/* Any JSON value is a document, a bare number too (RFC 8259), with or without white
+ * space after it. */
+START_TEST(scalars_are_documents)
+{
+    static const char *const texts[] = {"90.0001", "-0", "7 ", "true", "null\n", "\"x\""};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct json_doc doc;
+        struct error err;
+        ck_assert_msg(parse(&doc, texts[i], &err) == 0, "%s: %s", texts[i], err.message);
+        ck_assert_int_eq(doc.token_count, 1);
+        ck_assert_int_eq(json_next(&doc, 0), 1);
+    }
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *suite = suite_create("json");
@@ -203,6 +287,9 @@ Suite *json_suite(void)
     tcase_add_test(tc, doubles_read_exactly_as_strtod);
     tcase_add_test(tc, many_tokens_parse_in_one_pass);
     tcase_add_test(tc, nesting_is_bounded);
+    tcase_add_test(tc, strings_scan_at_every_offset);
+    tcase_add_test(tc, errors_name_the_first_bad_byte);
+    tcase_add_test(tc, scalars_are_documents);
     suite_add_tcase(suite, tc);
     return suite;
 }

@@ -82,6 +82,7 @@ static const char site_request[] =
     "    'domain': 'velo-paris.example',\n"
     "    'page': 'https://velo-paris.example/blog/velos-electriques?utm=1',\n"
     "    'cat': ['IAB2', 'IAB19'],\n"
+    "    'content': {'id': 'article-7', 'cat': ['IAB2-1', 'IAB18'], 'keywords': 'ignored'},\n"
     "    'keywords': 'vélo,électrique,paris',\n"
     "    'publisher': {'id': 'pub-8953', 'name': 'Vélo Paris Média', 'domain': 'velo-paris.example'}\n"
     "  },\n"
@@ -219,6 +220,9 @@ START_TEST(test_site_request_every_field)
     ck_assert_uint_eq(site->cat.count, 2);
     ck_assert_slice_eq(site->cat.items[0], "IAB2");
     ck_assert_slice_eq(site->cat.items[1], "IAB19");
+    ck_assert_uint_eq(site->content_cat.count, 2);
+    ck_assert_slice_eq(site->content_cat.items[0], "IAB2-1");
+    ck_assert_slice_eq(site->content_cat.items[1], "IAB18");
     ck_assert_slice_eq(site->keywords, "vélo,électrique,paris");
     ck_assert_slice_eq(site->publisher.id, "pub-8953");
     ck_assert_slice_eq(site->publisher.name, "Vélo Paris Média");
@@ -715,14 +719,24 @@ static struct slice raw_member(const struct json_doc *doc, int obj, const char *
     return json_raw(doc, token);
 }
 
+/* The first bid carries notice URLs with their macros; the second carries none. */
 static void encode_two_bids(struct outbuf *out)
 {
     ck_assert_decodes(site_request);
     static struct bid bids[2];
-    bids[0] = (struct bid){&request.imps[0], &test_bid_campaigns[0], &test_bid_creatives[0],
-                           1500000};
-    bids[1] = (struct bid){&request.imps[1], &test_bid_campaigns[1], &test_bid_creatives[1],
-                           2000001};
+    bids[0] = (struct bid){
+        .imp = &request.imps[0],
+        .campaign = &test_bid_campaigns[0],
+        .creative = &test_bid_creatives[0],
+        .price_micros = 1500000,
+        .nurl = SLICE_LITERAL("https://b.example/v1/notice/win?c=shoes&price=${AUCTION_PRICE}"),
+        .burl = SLICE_LITERAL("https://b.example/v1/notice/bill?c=shoes&price=${AUCTION_PRICE}"),
+        .lurl = SLICE_LITERAL("https://b.example/v1/notice/loss?c=shoes&reason=${AUCTION_LOSS}"),
+    };
+    bids[1] = (struct bid){.imp = &request.imps[1],
+                           .campaign = &test_bid_campaigns[1],
+                           .creative = &test_bid_creatives[1],
+                           .price_micros = 2000001};
     struct bid_response response = {request.id, bids, 2, cstr_slice("EUR")};
     outbuf_init(out, &arena, 64);
     openrtb_json_codec.encode(&response, out);
@@ -737,6 +751,9 @@ START_TEST(test_encode_exact_text)
         "\"bidid\":\"80ce30c53c16e6ede735f123ef6e32361bfc7b22\",\"cur\":\"EUR\","
         "\"seatbid\":[{\"seat\":\"geobid\",\"bid\":["
         "{\"id\":\"1-shoes\",\"impid\":\"1\",\"price\":1.5,"
+        "\"nurl\":\"https://b.example/v1/notice/win?c=shoes&price=${AUCTION_PRICE}\","
+        "\"burl\":\"https://b.example/v1/notice/bill?c=shoes&price=${AUCTION_PRICE}\","
+        "\"lurl\":\"https://b.example/v1/notice/loss?c=shoes&reason=${AUCTION_LOSS}\","
         "\"adm\":\"<a href=\\\"https://shoes.example/?a=1&b=2\\\">\\\\o/</a>\\n\\t\\u0001\","
         "\"adomain\":[\"shoes.example\"],\"crid\":\"cr-300x250\",\"cid\":\"shoes\","
         "\"w\":300,\"h\":250},"
@@ -771,7 +788,13 @@ START_TEST(test_encode_parses_back)
     ck_assert_int_eq(doc.tokens[bids].size, 2);
 
     int first = bids + 1;
-    ck_assert_int_eq(doc.tokens[first].size, 9);
+    ck_assert_int_eq(doc.tokens[first].size, 12);
+    ck_assert_slice_eq(string_member(&doc, first, "nurl"),
+                       "https://b.example/v1/notice/win?c=shoes&price=${AUCTION_PRICE}");
+    ck_assert_slice_eq(string_member(&doc, first, "burl"),
+                       "https://b.example/v1/notice/bill?c=shoes&price=${AUCTION_PRICE}");
+    ck_assert_slice_eq(string_member(&doc, first, "lurl"),
+                       "https://b.example/v1/notice/loss?c=shoes&reason=${AUCTION_LOSS}");
     ck_assert_slice_eq(string_member(&doc, first, "id"), "1-shoes");
     ck_assert_slice_eq(string_member(&doc, first, "impid"), "1");
     ck_assert_slice_eq(raw_member(&doc, first, "price"), "1.5");
@@ -806,6 +829,9 @@ START_TEST(test_encode_parses_back)
     ck_assert_slice_eq(cat.items[0], "IAB8");
     ck_assert_slice_eq(string_member(&doc, second, "crid"), "cr-native");
     ck_assert_slice_eq(string_member(&doc, second, "cid"), "café");
+    ck_assert_int_eq(member_value(&doc, second, "nurl"), -1);
+    ck_assert_int_eq(member_value(&doc, second, "burl"), -1);
+    ck_assert_int_eq(member_value(&doc, second, "lurl"), -1);
 }
 END_TEST
 
@@ -818,7 +844,8 @@ START_TEST(test_encode_escapes_every_byte)
     struct creative creative = {.id = {"c", 1}, .adm = {adm, sizeof(adm)}};
     struct campaign campaign = {.id = {"k", 1}};
     ck_assert_decodes("{'id':'r\\u0000\\'','imp':[{'id':'\\u2028'}]}");
-    struct bid bid = {&request.imps[0], &campaign, &creative, 1};
+    struct bid bid = {.imp = &request.imps[0], .campaign = &campaign, .creative = &creative,
+                      .price_micros = 1};
     struct bid_response response = {request.id, &bid, 1, {NULL, 0}};
     struct outbuf out;
     outbuf_init(&out, &arena, 16);

@@ -106,6 +106,7 @@ static const struct golden_case golden_cases[] = {
      " 'site': {'id': 'site-102855', 'name': 'Vélo Paris', 'domain': 'velo-paris.example',"
      "   'page': 'https://velo-paris.example/blog/velos-electriques?utm=1',"
      "   'ref': 'https://search.example/?q=velo', 'cat': ['IAB2', 'IAB19'],"
+     "   'content': {'id': 'article-7', 'title': 'Vélos électriques', 'cat': ['IAB2-1', 'IAB18']},"
      "   'keywords': 'vélo,électrique,paris', 'mobile': 1,"
      "   'publisher': {'id': 'pub-8953', 'name': 'Vélo Paris Média',"
      "                 'domain': 'velo-paris.example', 'cat': ['IAB2']}},"
@@ -131,7 +132,7 @@ static const struct golden_case golden_cases[] = {
      "   'gpp': 'DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA', 'gpp_sid': [2, 6]},"
      " 'source': {'tid': 'f9a1c2d4-0b2e-4c55-9b7e-3c1e2f4a5b6c', 'fd': 1, 'pchain': 'abc:def'},"
      " 'ext': {'gpid': 'request-ext'}}",
-     1, "cafe-800m"},
+     1, "paris-city"}, /* GDPR without consent: coarse geo, so not the 800 m café fence */
     {"app-native-ip-only",
      "{'id': 'a7c1f0e2-app-ip', 'tmax': 250, 'cur': ['EUR'],"
      " 'imp': [{'id': 'imp-1', 'tagid': 'interstitial', 'instl': 1,"
@@ -258,6 +259,7 @@ static void compare_inventory(const struct inventory *json, const struct invento
     ck_assert_same_slice(json->bundle, pb->bundle);
     ck_assert_same_slice(json->page, pb->page);
     compare_slice_lists(&json->cat, &pb->cat);
+    compare_slice_lists(&json->content_cat, &pb->content_cat);
     ck_assert_same_slice(json->keywords, pb->keywords);
     ck_assert_same_slice(json->publisher.id, pb->publisher.id);
     ck_assert_same_slice(json->publisher.name, pb->publisher.name);
@@ -360,11 +362,13 @@ static void bidder_teardown(void)
     teardown();
 }
 
-static size_t decide(const struct bid_request *req, struct bid_response *response)
+/* Decides on req as bidder_handle() does after decoding: the privacy stage, then the
+ * location, then the decision. */
+static size_t decide(struct bid_request *req, struct bid_response *response)
 {
     struct bidder bidder = {.snapshot = snapshot, .geo = &resolver};
-    struct bid_context context = {
-        .request = req, .permissions = {.personalize = true, .store_ids = true, .precise_geo = true}};
+    struct bid_context context = {.request = req};
+    context.permissions = privacy_apply(&bidder.privacy, req, &arena);
     geo_resolve(&resolver, req, true, &context.location);
     return bidder_decide(&bidder, &context, &arena, response);
 }
@@ -733,9 +737,21 @@ END_TEST
 
 static struct imp imps[] = {{.id = SLICE_LITERAL("1")}, {.id = SLICE_LITERAL("2")}};
 
+#define NOTICE_URL(kind, macro) "https://b.example/v1/notice/" kind "?c=shoes&" macro
+
+/* The first bid carries notice URLs with their macros; the second carries none. */
 static struct bid bids[] = {
-    {&imps[0], &test_bid_campaigns[0], &test_bid_creatives[0], 1500000},
-    {&imps[1], &test_bid_campaigns[1], &test_bid_creatives[1], 2000001},
+    {.imp = &imps[0],
+     .campaign = &test_bid_campaigns[0],
+     .creative = &test_bid_creatives[0],
+     .price_micros = 1500000,
+     .nurl = SLICE_LITERAL(NOTICE_URL("win", "price=${AUCTION_PRICE}")),
+     .burl = SLICE_LITERAL(NOTICE_URL("bill", "price=${AUCTION_PRICE}")),
+     .lurl = SLICE_LITERAL(NOTICE_URL("loss", "reason=${AUCTION_LOSS}"))},
+    {.imp = &imps[1],
+     .campaign = &test_bid_campaigns[1],
+     .creative = &test_bid_creatives[1],
+     .price_micros = 2000001},
 };
 
 static const struct bid_response two_bids = {SLICE_LITERAL("req-42"), bids, 2,
@@ -781,6 +797,9 @@ START_TEST(test_encode_unpacks_with_every_field)
     ck_assert_int_eq(first->h, 250);
     ck_assert_ptr_null(first->iurl);
     ck_assert_uint_eq(first->n_cat, 0);
+    ck_assert_str_eq(first->nurl, NOTICE_URL("win", "price=${AUCTION_PRICE}"));
+    ck_assert_str_eq(first->burl, NOTICE_URL("bill", "price=${AUCTION_PRICE}"));
+    ck_assert_str_eq(first->lurl, NOTICE_URL("loss", "reason=${AUCTION_LOSS}"));
     const pb_bid *second = response->seatbid[0]->bid[1];
     ck_assert_str_eq(second->id, "2-café");
     ck_assert_int_eq(llround(second->price * 1e6), 2000001);
@@ -790,6 +809,9 @@ START_TEST(test_encode_unpacks_with_every_field)
     ck_assert_uint_eq(second->n_cat, 1);
     ck_assert_str_eq(second->cat[0], "IAB8");
     ck_assert(second->has_w && second->w == 0);
+    ck_assert_ptr_null(second->nurl);
+    ck_assert_ptr_null(second->burl);
+    ck_assert_ptr_null(second->lurl);
     com__google__openrtb__bid_response__free_unpacked(response, NULL);
 }
 END_TEST
@@ -842,12 +864,15 @@ START_TEST(test_encode_as_protoc_reads_it)
         "    id: \"1-shoes\"\n"
         "    impid: \"1\"\n"
         "    price: 1.5\n"
+        "    nurl: \"" NOTICE_URL("win", "price=${AUCTION_PRICE}") "\"\n"
         "    adm: \"<a href=\\\"https://shoes.example/?a=1&b=2\\\">\\\\o/</a>\\n\\t\\001\"\n"
         "    adomain: \"shoes.example\"\n"
         "    cid: \"shoes\"\n"
         "    crid: \"cr-300x250\"\n"
         "    w: 300\n"
         "    h: 250\n"
+        "    burl: \"" NOTICE_URL("bill", "price=${AUCTION_PRICE}") "\"\n"
+        "    lurl: \"" NOTICE_URL("loss", "reason=${AUCTION_LOSS}") "\"\n"
         "  }\n"
         "  bid {\n"
         "    id: \"2-caf\\303\\251\"\n"

@@ -39,8 +39,11 @@ static const char *const media_types[] = {
     "application/octet-stream",
 };
 
-/* The café's bid, as the response body holds it in protobuf. */
-static void check_cafe_bid(const struct http_response *response)
+/* The city-wide campaign's bid, as the response body holds it in protobuf. The fixture
+ * is GDPR traffic whose consent string grants nothing, so the GPS point is coarsened to
+ * about 1 km: the 800 m café fence (which would bid more) may not match, the 30 km city
+ * fence still does. */
+static void check_city_bid(const struct http_response *response)
 {
     Com__Google__Openrtb__BidResponse *decoded = com__google__openrtb__bid_response__unpack(
         NULL, response->body_len, (const uint8_t *)response->body);
@@ -51,13 +54,13 @@ static void check_cafe_bid(const struct http_response *response)
     ck_assert_uint_eq(decoded->seatbid[0]->n_bid, 1);
     const Com__Google__Openrtb__BidResponse__SeatBid__Bid *bid = decoded->seatbid[0]->bid[0];
     ck_assert_str_eq(bid->impid, "1");
-    ck_assert_double_eq(bid->price, 2.5);
-    ck_assert_str_eq(bid->crid, "cafe-300x250");
-    ck_assert_str_eq(bid->cid, "cafe-800m");
+    ck_assert_double_eq(bid->price, 1.2);
+    ck_assert_str_eq(bid->crid, "city-320x50");
+    ck_assert_str_eq(bid->cid, "paris-city");
     com__google__openrtb__bid_response__free_unpacked(decoded, NULL);
 }
 
-/* The answer is a 200 in the request's own media type, with the café's bid. */
+/* The answer is a 200 in the request's own media type, with the city campaign's bid. */
 static void check_bid_response(const struct http_response *response, const char *media_type)
 {
     char content_type[128];
@@ -66,7 +69,7 @@ static void check_bid_response(const struct http_response *response, const char 
                   response->body);
     ck_assert(test_http_has_header(response, content_type));
     ck_assert(test_http_has_header(response, "\r\nx-openrtb-version: 2.6\r\n"));
-    check_cafe_bid(response);
+    check_city_bid(response);
 }
 
 START_TEST(protobuf_bid_in_each_media_type)

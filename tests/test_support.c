@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -162,59 +163,84 @@ int test_connect(int port)
     return fd;
 }
 
-void test_write_all(int fd, const void *data, size_t len)
+/* Writes all len bytes to the socket fd; false when the peer is gone (no SIGPIPE). */
+static bool send_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        ck_assert_int_gt(n, 0);
+        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return false;
         p += n;
         len -= (size_t)n;
     }
+    return true;
 }
 
-/* Reads one response: status line, headers, then Content-Length bytes of body. */
-static void read_response(int fd, struct http_response *response)
+void test_write_all(int fd, const void *data, size_t len)
+{
+    ck_assert_msg(send_all(fd, data, len), "cannot write to the connection");
+}
+
+/* Reads one response: status line, headers, then Content-Length bytes of body. Returns
+ * NULL, or what went wrong. */
+static const char *read_response(int fd, struct http_response *response)
 {
     char buffer[sizeof(response->headers) + sizeof(response->body)];
     size_t have = 0;
     char *header_end = NULL;
     while (header_end == NULL) {
         ssize_t n = read(fd, buffer + have, sizeof(buffer) - 1 - have);
-        ck_assert_msg(n > 0, "connection closed before a response");
+        if (n <= 0)
+            return "connection closed before a response";
         have += (size_t)n;
         buffer[have] = '\0';
         header_end = strstr(buffer, "\r\n\r\n");
     }
     size_t header_len = (size_t)(header_end - buffer) + 4;
-    ck_assert_uint_lt(header_len, sizeof(response->headers));
+    if (header_len >= sizeof(response->headers))
+        return "response head too long";
     memcpy(response->headers, buffer, header_len);
     response->headers[header_len] = '\0';
-    ck_assert_int_eq(sscanf(buffer, "HTTP/1.1 %d", &response->status), 1);
+    if (sscanf(buffer, "HTTP/1.1 %d", &response->status) != 1)
+        return "no HTTP/1.1 status line";
     const char *length = strcasestr(response->headers, "\r\nContent-Length:");
     response->body_len = length ? strtoul(length + 17, NULL, 10) : 0;
-    ck_assert_uint_lt(response->body_len, sizeof(response->body));
+    if (response->body_len >= sizeof(response->body))
+        return "response body too long";
     while (have - header_len < response->body_len) {
         ssize_t n = read(fd, buffer + have, sizeof(buffer) - 1 - have);
-        ck_assert_msg(n > 0, "connection closed inside a body");
+        if (n <= 0)
+            return "connection closed inside a body";
         have += (size_t)n;
     }
     memcpy(response->body, buffer + header_len, response->body_len);
     response->body[response->body_len] = '\0';
+    return NULL;
+}
+
+const char *test_http_try_exchange(int fd, const char *method, const char *path,
+                                   const char *extra_headers, const void *body,
+                                   size_t body_len, struct http_response *response)
+{
+    char head[1024];
+    int n = snprintf(head, sizeof(head),
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
+                     method, path, extra_headers, body_len);
+    if (n >= (int)sizeof(head))
+        return "request head too long";
+    if (!send_all(fd, head, (size_t)n) || (body_len > 0 && !send_all(fd, body, body_len)))
+        return "cannot write to the connection";
+    return read_response(fd, response);
 }
 
 void test_http_exchange(int fd, const char *method, const char *path,
                         const char *extra_headers, const void *body, size_t body_len,
                         struct http_response *response)
 {
-    char head[1024];
-    int n = snprintf(head, sizeof(head),
-                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Length: %zu\r\n\r\n",
-                     method, path, extra_headers, body_len);
-    test_write_all(fd, head, (size_t)n);
-    if (body_len > 0)
-        test_write_all(fd, body, body_len);
-    read_response(fd, response);
+    const char *failure =
+        test_http_try_exchange(fd, method, path, extra_headers, body, body_len, response);
+    ck_assert_msg(failure == NULL, "%s %s: %s", method, path, failure);
 }
 
 bool test_http_has_header(const struct http_response *response, const char *line)
@@ -283,4 +309,28 @@ unsigned char *test_gzip(const void *data, size_t len, size_t *out_len)
     *out_len = stream.total_out;
     deflateEnd(&stream);
     return out;
+}
+
+/* ---- temporary directories ----------------------------------------------- */
+
+char *test_temp_dir_create(void)
+{
+    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    size_t len = strlen(tmp) + sizeof("/geobid-test-XXXXXX");
+    char *dir = xmalloc(len);
+    snprintf(dir, len, "%s/geobid-test-XXXXXX", tmp);
+    ck_assert_msg(mkdtemp(dir) != NULL, "mkdtemp %s", dir);
+    return dir;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path);
+}
+
+void test_temp_dir_remove(char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(dir);
 }

@@ -101,11 +101,27 @@ void test_http_exchange(int fd, const char *method, const char *path,
                         const char *extra_headers, const void *body, size_t body_len,
                         struct http_response *response);
 
+/* test_http_exchange() for a peer that may go away (a test that kills the bidder):
+ * returns NULL, or what went wrong ("connection closed before a response"...) without
+ * failing the test. Safe from any thread. */
+const char *test_http_try_exchange(int fd, const char *method, const char *path,
+                                   const char *extra_headers, const void *body,
+                                   size_t body_len, struct http_response *response);
+
 /* True when the response headers hold line, e.g. "\r\nContent-Type: x\r\n" (ignoring
  * case). */
 bool test_http_has_header(const struct http_response *response, const char *line);
 
 /* Returns a malloc'ed gzip of data[0..len) and its length in *out_len. */
 unsigned char *test_gzip(const void *data, size_t len, size_t *out_len);
+
+/* ---- temporary directories ----------------------------------------------- */
+
+/* Creates a new empty directory under $TMPDIR (default /tmp) and returns its malloc'ed
+ * path; aborts the test on error. */
+char *test_temp_dir_create(void);
+
+/* Removes dir and everything in it, then frees the path. */
+void test_temp_dir_remove(char *dir);
 
 #endif

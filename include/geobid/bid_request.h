@@ -72,6 +72,7 @@ struct inventory {
     struct slice bundle;         /* app.bundle */
     struct slice page;           /* site.page */
     struct slice_list cat;
+    struct slice_list content_cat; /* site.content.cat or app.content.cat */
     struct slice keywords;
     struct publisher publisher;
 };
@@ -140,6 +141,10 @@ struct bid {
     const struct campaign *campaign;
     const struct creative *creative;
     int64_t price_micros;        /* CPM in micros of the response currency */
+    uint64_t reservation_id;     /* the ledger's reservation of the bid's cost (ledger.h);
+                                    0: no ledger */
+    struct slice nurl, burl, lurl; /* win, billing, loss notice URLs (notice.h), in the
+                                      request arena; empty: not sent */
 };
 
 struct bid_response {

@@ -8,7 +8,9 @@
 #define GEOBID_CAMPAIGN_H
 
 #include "geobid/arena.h"
+#include "geobid/audience.h"
 #include "geobid/error.h"
+#include "geobid/schedule.h"
 #include "geobid/slice.h"
 
 #include <stdbool.h>
@@ -50,6 +52,25 @@ struct campaign_geo {
     uint32_t max_accuracy_m;      /* 0: each fence's own radius */
 };
 
+/* Delivery (src/campaign_delivery.c, docs/campaigns.md "Delivery"): how fast and how
+ * much a campaign may spend, and how often one person may see it. */
+enum campaign_pacing {
+    CAMPAIGN_PACING_EVEN,         /* the daily budget spread over the active day (default) */
+    CAMPAIGN_PACING_ASAP,         /* spend as demand comes */
+};
+
+struct campaign_delivery {
+    int64_t daily_budget_micros;  /* per day in `timezone`; 0: no daily budget */
+    int64_t total_budget_micros;  /* over the campaign's life; 0: no total budget */
+    enum campaign_pacing pacing;
+    uint32_t cap_max;             /* impressions per user key per window; 0: no cap */
+    uint32_t cap_window_s;
+    bool cap_require_user;        /* a request without a usable user key gets no bid */
+    int64_t flight_start_ms;      /* Unix ms; 0: no start */
+    int64_t flight_end_ms;        /* Unix ms, exclusive; 0: no end */
+    struct slice timezone;        /* IANA name of the day boundary; empty: UTC */
+};
+
 struct campaign {
     struct slice id, name;
     bool active;                  /* status "active" (default) vs "paused" */
@@ -58,8 +79,11 @@ struct campaign {
     struct campaign_geo geo;
     uint32_t device_types;        /* DEVICE_TYPE_BIT_* mask; 0 = any */
     struct slice_list os;         /* lower case; empty = any */
+    struct audience_group audience; /* who (audience.h); empty = anyone */
+    struct schedule schedule;     /* when (schedule.h); absent = any time */
     struct creative *creatives;
     size_t creative_count;
+    struct campaign_delivery delivery;
 };
 
 struct campaign_set {

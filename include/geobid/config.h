@@ -19,12 +19,19 @@ struct config {
     size_t geoip_count;
     long threads;               /* 0: one per online CPU */
     char *data_dir;             /* NULL: no durable state */
+    long profile_ttl_days;      /* segment memberships expire this long after last seen */
+    long profile_map_mb;        /* the most the profile store may hold */
+    char *public_url;           /* NULL: "http://" + listen (notice URLs) */
+    char *notice_key;           /* hex; NULL: the data directory's, or per process */
+    long reservation_ttl_s;     /* an unanswered budget reservation expires after this */
     char *config_file;
     long max_body_bytes;
     long max_header_bytes;
     long timeout_ms;
     long max_connections;
     long admin_max_body_bytes;
+    long vendor_id;             /* our IAB GVL id; 0: GDPR traffic is contextual only */
+    long gdpr_default;          /* 1: GDPR applies when a request does not say */
 };
 
 enum config_action {

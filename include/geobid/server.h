@@ -7,7 +7,8 @@
  * threads). Management traffic: a separate listener on its own thread.
  *
  * Endpoints: POST /openrtb2/bid (JSON or protobuf by Content-Type; gzip accepted),
- * GET /healthz on both listeners; the admin API (admin.h) on the admin listener. Errors carry a one-line JSON body: 400, 404, 405
+ * GET /v1/notice/{win,bill,loss} on the bid listener when the bidder signs notice URLs
+ * (notice.h), GET /healthz on both listeners; the admin API (admin.h) on the admin listener. Errors carry a one-line JSON body: 400, 404, 405
  * (with Allow), 413, 415, 417, 431, 503 when over --max-connections. */
 #ifndef GEOBID_SERVER_H
 #define GEOBID_SERVER_H

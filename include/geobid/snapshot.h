@@ -1,6 +1,9 @@
 /* An immutable, compiled view of all campaigns: the campaigns themselves plus the
- * indexes the matcher queries (the fence index, campaigns by country, and the
- * campaigns with no geo restriction a location can be checked against cheaply).
+ * indexes the matcher queries (the fence index, campaigns by country, the campaigns
+ * with no geo restriction a location can be checked against cheaply, and the targeting
+ * index of audience rules, targeting.h). Each active campaign is reached through one of
+ * them: the targeting index when its audience names fewer requests than its geo does,
+ * the geo indexes otherwise.
  * Built off the hot path; never modified after snapshot_build(), so every worker
  * thread may read it without locks. */
 #ifndef GEOBID_SNAPSHOT_H
@@ -8,6 +11,7 @@
 
 #include "geobid/campaign.h"
 #include "geobid/fence_index.h"
+#include "geobid/tz.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,19 +25,45 @@ struct campaign_ids {
 
 enum { SNAPSHOT_COUNTRY_BUCKETS = 26 * 26 };
 
+struct targeting;
+
+/* Which exact checks a candidate campaign still needs once an index has reached it
+ * (bits of campaign_checks.needs): a campaign that needs none matches as soon as it is
+ * a candidate, and the matcher does not read the campaign at all. */
+enum {
+    SNAPSHOT_CHECK_PLACES = 1, /* countries, regions, cities or postal codes */
+    SNAPSHOT_CHECK_DEVICE = 2, /* device types or OS */
+    SNAPSHOT_CHECK_FENCES = 4, /* fences the fence index does not hold (targeting.h) */
+    SNAPSHOT_CHECK_RULES = 8,  /* a schedule or audience rules (targeting_check()) */
+};
+
+/* A campaign's exact checks and the accuracy its fences ask of a location: small, so
+ * that the matcher's reads per candidate stay in cache at 100,000 campaigns. */
+struct campaign_checks {
+    uint32_t needs;          /* SNAPSHOT_CHECK_* */
+    uint32_t max_accuracy_m; /* the campaign's geo.max_accuracy_m (0: each fence's radius) */
+};
+
 struct snapshot {
     struct campaign_set campaigns;
-    struct fence *fences;              /* active campaigns' radius entries, in campaign order */
+    struct fence *fences;              /* radius entries of the active campaigns reached
+                                          through geo, in campaign order */
     size_t fence_count;
     struct fence_index *fence_index;   /* over fences; fence.owner = campaign position */
     struct campaign_ids by_country[SNAPSHOT_COUNTRY_BUCKETS]; /* no fences, with countries */
     struct campaign_ids everywhere;    /* active, no fences, no countries */
     bool needs_locality;               /* an active campaign targets regions, cities or
-                                          postal codes (see geo_resolve()) */
+                                          postal codes, or has a schedule in the user's
+                                          time zone (see geo_resolve()) */
+    struct targeting *targeting;       /* audience rules, schedules and their counters */
+    struct campaign_checks *checks;    /* per campaign position */
+    const struct tz_database *time_zones; /* tz_system_database() when a campaign has a
+                                             schedule, else NULL */
 };
 
 /* Compiles set into a new snapshot, taking ownership of the set's contents (set is left
- * empty). Paused campaigns are kept in the set but not indexed. Never NULL. */
+ * empty). Paused campaigns are kept in the set but not indexed. Loads the system's time
+ * zone database (tz_system_database()) when a campaign has a schedule. Never NULL. */
 struct snapshot *snapshot_build(struct campaign_set *set);
 
 /* Frees the snapshot and the campaigns it owns (NULL is fine). */

@@ -1,0 +1,91 @@
+/* The targeting index: which campaigns can a request's audience possibly reach?
+ *
+ * In the spirit of Whang et al., "Indexing Boolean Expressions" (VLDB 2009): each
+ * campaign's rules are a conjunction, and what the index keeps of it is one
+ * disjunction of ∈ terms that every match must satisfy (a clause of the rule's
+ * conjunctive form, ∉ parts dropped), chosen at snapshot build as the clause the fewest
+ * requests are expected to satisfy. The campaign is filed under each term of that
+ * clause. The geo part of a campaign is a clause too (its fences, its countries, or
+ * "everywhere"): a campaign whose cheapest clause is geographic is left to the
+ * snapshot's geo indexes (fence index, country buckets), the others are filed here.
+ *
+ * A request's terms (its first-party segments, exchange segments, gender, keywords,
+ * categories with their parents, domain with its parents, app bundle, device type, OS)
+ * name posting lists; their union is the set of audience-filed campaigns the request
+ * can match. Only those, plus the geo candidates, are checked exactly, so a request
+ * touches the campaigns that share a selective term with it, not all of them.
+ *
+ * Rule counters: for each campaign, how many requests reached its exact rule checks,
+ * how many matched, and how many failed the schedule and each top-level audience item
+ * (relaxed atomics, see targeting_check()). */
+#ifndef GEOBID_TARGETING_H
+#define GEOBID_TARGETING_H
+
+#include "geobid/arena.h"
+#include "geobid/campaign.h"
+#include "geobid/snapshot.h"
+#include "geobid/tz.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bid_context;
+struct targeting;
+
+/* Compiles the rules of set's active campaigns. zones resolves "user" schedule time
+ * zones at request time (may be NULL: then only geo.utcoffset is used). The set must
+ * outlive the result. Never NULL. */
+struct targeting *targeting_build(const struct campaign_set *set,
+                                  const struct tz_database *zones);
+
+/* Frees what targeting_build() returned (NULL is fine). */
+void targeting_free(struct targeting *targeting);
+
+/* True when campaign (a position in the set) is reached through this index rather
+ * than through the geo indexes of the snapshot. */
+bool targeting_by_audience(const struct targeting *targeting, uint32_t campaign);
+
+/* Returns, ascending and without repeats, the audience-filed campaigns that share a
+ * term with the request of context (ids in arena). A superset of those whose rules
+ * hold: the caller checks each exactly. Allocation only from arena. */
+struct campaign_ids targeting_candidates(const struct targeting *targeting,
+                                         const struct bid_context *context,
+                                         struct arena *arena);
+
+/* True when the schedule and audience of campaign (at position) hold for context:
+ * the exact check, counting each rule's outcome into the campaign's counters.
+ * Thread-safe (relaxed atomic increments). */
+bool targeting_check(const struct targeting *targeting, uint32_t position,
+                     const struct bid_context *context);
+
+/* The same check without counting: the reference evaluation. */
+bool targeting_rules_hold(const struct targeting *targeting, const struct campaign *campaign,
+                          const struct bid_context *context);
+
+/* A snapshot of one campaign's counters. */
+struct targeting_counts {
+    uint64_t checked;          /* requests that reached the schedule and audience checks */
+    uint64_t matched;          /* of those, requests every rule held for */
+    uint64_t schedule_failed;  /* of those, requests outside the schedule */
+};
+
+/* Reads campaign's counters into out. */
+void targeting_counts(const struct targeting *targeting, uint32_t position,
+                      struct targeting_counts *out);
+
+/* Returns how many checked requests failed the top-level audience rule `rule` of the
+ * campaign, rules numbered all, then any, then none, in file order. A `none` rule fails
+ * when its item holds. */
+uint64_t targeting_rule_failed(const struct targeting *targeting, uint32_t position,
+                               size_t rule);
+
+/* Returns the position of the top-level audience rule the index files campaign under
+ * (numbered as above), or -1 when it is filed under geo or under a clause made of several
+ * rules. */
+int targeting_indexed_rule(const struct targeting *targeting, uint32_t position);
+
+/* Returns the number of distinct terms with a posting list (for tests and tools). */
+size_t targeting_term_count(const struct targeting *targeting);
+
+#endif
