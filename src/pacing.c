@@ -4,9 +4,13 @@
 
 enum { min_rate = 1 };
 
+/* The throttle's credit starts one opportunity short of a bid, so the first
+ * opportunity of a new campaign is taken: a local campaign may see only a few per
+ * minute, and must not wait for the rate to ramp up before its first bid. */
 void pacing_init(struct pacing *pacing)
 {
-    *pacing = (struct pacing){.rate = PACING_INITIAL_RATE};
+    *pacing = (struct pacing){.rate = PACING_INITIAL_RATE,
+                              .credit = PACING_RATE_ONE - PACING_INITIAL_RATE};
 }
 
 /* a * b / c without overflow for amounts in micros and durations in ms (a * b may

@@ -85,6 +85,7 @@ START_TEST(the_throttle_takes_evenly_spaced_opportunities)
     pacing_init(&pacing);
     next_at(&pacing, 1440000000, 0, 0);
     ck_assert_uint_eq(pacing.rate, PACING_RATE_ONE / 8);
+    ck_assert(pacing_admit(&pacing)); /* a new campaign's first opportunity */
     for (int round = 0; round < 5; round++) {
         for (int i = 0; i < 7; i++)
             ck_assert(!pacing_admit(&pacing));

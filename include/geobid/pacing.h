@@ -45,7 +45,8 @@ struct pacing_plan {
     int64_t active_ms_day;         /* active time in the whole day */
 };
 
-/* Starts pacing: no interval planned yet, so nothing is admitted. */
+/* Starts pacing: no interval planned yet, so nothing is admitted; once one is, the
+ * first opportunity is taken, then one in 1 / rate. */
 void pacing_init(struct pacing *pacing);
 
 /* Ends the current interval (correcting the rate by its actual spend) and plans the
