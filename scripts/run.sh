@@ -71,7 +71,8 @@ Try it from another terminal (in $PWD):
   curl -si -H 'Content-Type: application/json' --data @examples/bid-request.json $bid_url/openrtb2/bid
   curl -si -H 'Content-Type: application/json' --data @examples/bid-request-nobid.json $bid_url/openrtb2/bid
   curl -si $bid_url/healthz
-  curl -si $admin_url/healthz
+  curl -s $admin_url/v1/campaigns/cafe-velo-800m/stats
+  curl -s $admin_url/metrics
 EOF
 
 exec "$bin" "${args[@]}"
