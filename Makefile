@@ -159,7 +159,8 @@ $(BUILD)/bench-profile: bench/bench_profile.c $(BUILD)/libgeobid-load.a $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
 
 bench: deps
-	$(MAKE) $(PROGRAMS) $(BUILD)/bench-pipeline
+	$(MAKE) $(PROGRAMS) $(BUILD)/bench-pipeline $(BUILD)/bench-targeting $(BUILD)/bench-profile \
+	        $(BUILD)/sim-day
 	BUILD=$(BUILD) scripts/bench.sh
 
 # The JSON library comparison behind docs/json-library.md (make bench-json).

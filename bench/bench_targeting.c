@@ -523,6 +523,7 @@ int main(int argc, char **argv)
     }
     static const size_t sizes[] = {1000, 10000, 100000};
     int64_t *times = xcalloc(requests, sizeof(int64_t));
+    int64_t first_p99_ns = 0, last_p99_ns = 0;
     printf("%-30s %10s %10s %10s\n", "campaigns", "median ns", "p99 ns", "matches");
     for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
         struct world world;
@@ -539,6 +540,8 @@ int main(int argc, char **argv)
         struct distribution match = measure_matching(&bidder, samples, requests, times);
         printf("match %-24zu %10lld %10lld %10.1f\n", sizes[s], (long long)match.median_ns,
                (long long)match.p99_ns, match.matches);
+        first_p99_ns = s == 0 ? match.p99_ns : first_p99_ns;
+        last_p99_ns = match.p99_ns;
         if (sizes[s] == 10000) {
             struct distribution whole = whole_requests(snapshot, samples, requests, times);
             printf("whole request %-16zu %10lld %10lld %9.0f%%\n", sizes[s],
@@ -551,6 +554,8 @@ int main(int argc, char **argv)
         arena_free(&arena);
         world_free(&world);
     }
+    printf("p99 at %zu / p99 at %zu: %.1fx (target < 4x)\n", sizes[2], sizes[0],
+           (double)last_p99_ns / (double)first_p99_ns);
     free(times);
     return 0;
 }

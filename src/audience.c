@@ -61,7 +61,7 @@ bool audience_domain_within(struct slice domain, struct slice wanted)
     if (slice_eq_nocase(domain, wanted))
         return true;
     size_t tail = domain.len - wanted.len;
-    return domain.len > wanted.len && domain.ptr[tail - 1] == '.' &&
+    return wanted.len > 0 && domain.len > wanted.len && domain.ptr[tail - 1] == '.' &&
            slice_eq_nocase((struct slice){domain.ptr + tail, wanted.len}, wanted);
 }
 

@@ -125,7 +125,7 @@ struct targeting {
     int32_t *indexed_rule;      /* per campaign position */
     struct term_slot *slots;
     size_t mask, term_count;
-    uint64_t *filter;           /* two bits per term hash (term_filter_*): most terms of a
+    uint64_t *filter;           /* two bits per term hash (filter_bits()): most terms of a
                                    request have no list, and the filter, far smaller than
                                    the slots, says so without reading them */
     size_t filter_mask;         /* filter bits - 1 */
@@ -872,6 +872,15 @@ static bool audience_counted(const struct audience_group *audience,
         none_holds = none_holds || holds;
     }
     return all_hold && any_holds && !none_holds;
+}
+
+void targeting_prefetch(const struct targeting *targeting, uint32_t position)
+{
+    const struct audience_group *audience = &targeting->set->campaigns[position].audience;
+    __builtin_prefetch(targeting->counters + targeting->counter_first[position], 1);
+    __builtin_prefetch(audience->all.items);
+    __builtin_prefetch(audience->any.items);
+    __builtin_prefetch(audience->none.items);
 }
 
 bool targeting_check(const struct targeting *targeting, uint32_t position,

@@ -262,6 +262,10 @@ START_TEST(domains_include_subdomains)
     ck_assert(holds("{'all':[{'domain':'www.lemonde.fr'}]}"));
     ck_assert(!holds("{'all':[{'domain':'monde.fr'}]}"));
     ck_assert(!holds("{'all':[{'domain':'shop.lemonde.fr'}]}"));
+    /* the test the bidder's badv shares: an empty entry blocks no domain */
+    ck_assert(audience_domain_within(SLICE_LITERAL("a.Example"), SLICE_LITERAL("example")));
+    ck_assert(!audience_domain_within(SLICE_LITERAL("example."), SLICE_LITERAL("")));
+    ck_assert(audience_domain_within(SLICE_LITERAL(""), SLICE_LITERAL("")));
 }
 END_TEST
 

@@ -392,28 +392,126 @@ START_TEST(campaigns_are_filed_under_their_cheapest_clause)
         "," CAMPAIGN("gender-in-france",
                      ",'geo':{'countries':['FR']},'audience':{'all':[{'gender':'F'}]}")
         "," CAMPAIGN("fence-and-segment",
-                     ",'geo':{'radius':[{'lat':1,'lon':1,'radius_m':100}]},"
+                     ",'geo':{'radius':[{'lat':1.01,'lon':1.01,'radius_m':100}]},"
                      "'audience':{'all':[{'segment':'s'}]}")
         "," CAMPAIGN("fence-and-category",
-                     ",'geo':{'radius':[{'lat':1,'lon':1,'radius_m':100}]},"
+                     ",'geo':{'radius':[{'lat':1.01,'lon':1.01,'radius_m':100}]},"
                      "'audience':{'all':[{'category':'IAB1'}]}")
         "," CAMPAIGN("age-only", ",'audience':{'all':[{'age':{'min':20}}]}")
         "," CAMPAIGN("any-of-two", ",'audience':{'any':[{'keyword':'a'},{'domain':'b.example'}]}")
         "," CAMPAIGN("none-only", ",'audience':{'none':[{'segment':'s'}]}")
+        "," CAMPAIGN("fence-and-age",
+                     ",'geo':{'radius':[{'lat':1.01,'lon':1.01,'radius_m':100}]},"
+                     "'audience':{'all':[{'age':{'min':20}}]}")
         "]}");
     const struct targeting *targeting = snapshot->targeting;
     ck_assert(targeting_by_audience(targeting, 0));  /* a segment beats "everywhere" */
     ck_assert(targeting_by_audience(targeting, 1));  /* "F in France" beats France */
-    ck_assert(targeting_by_audience(targeting, 2));  /* a shop's segment beats a fence */
-    ck_assert(!targeting_by_audience(targeting, 3)); /* a fence beats a category */
+    /* a shop's segment, or a category, in the fence's grid cell beats the fence */
+    ck_assert(targeting_by_audience(targeting, 2));
+    ck_assert(targeting_by_audience(targeting, 3));
     ck_assert(!targeting_by_audience(targeting, 4)); /* ages are not indexed */
     ck_assert(targeting_by_audience(targeting, 5));
     ck_assert(!targeting_by_audience(targeting, 6));
+    ck_assert(!targeting_by_audience(targeting, 7)); /* a fence beats an age */
     ck_assert_int_eq(targeting_indexed_rule(targeting, 0), 0);
     ck_assert_int_eq(targeting_indexed_rule(targeting, 5), -1); /* two any items */
-    ck_assert_uint_eq(targeting_term_count(targeting), 4); /* s, F in FR, a, b.example */
-    ck_assert_uint_eq(snapshot->fence_count, 1);
+    /* s, F in FR, s in the cell, IAB1 in the cell, a, b.example */
+    ck_assert_uint_eq(targeting_term_count(targeting), 6);
+    ck_assert_uint_eq(snapshot->fence_count, 1); /* fence-and-age's */
     ck_assert_uint_eq(snapshot->everywhere.count, 2);            /* age-only, none-only */
+    snapshot_free(snapshot);
+}
+END_TEST
+
+/* A request with one first-party segment membership at a point. */
+static void segment_request(struct bid_request *request, struct bid_context *context,
+                            struct segment_membership *membership, const char *segment,
+                            double lat, double lon)
+{
+    bid_request_init(request);
+    *membership = (struct segment_membership){slice_from_cstr(segment), 1781506800, 1};
+    *context = (struct bid_context){.request = request, .permissions = {.personalize = true},
+                                    .now_ms = 1781506800000,
+                                    .profile = {membership, 1},
+                                    .location = {.has_point = true, .lat = lat, .lon = lon}};
+}
+
+/* Thousands of distinct terms: the term table grows while campaigns are filed, and
+ * every posting list must still name its own campaigns. */
+START_TEST(posting_lists_survive_the_term_table_growing)
+{
+    enum { campaigns = 3000 };
+    struct text text = {xmalloc(1 << 16), 0, 1 << 16};
+    append(&text, "{\"campaigns\":[");
+    for (int i = 0; i < campaigns; i++)
+        append(&text, "%s{\"id\":\"c%d\",\"bid_cpm\":1,\"creatives\":[{\"id\":\"c\",\"w\":1,"
+                      "\"h\":1,\"adm\":\"x\"}],\"audience\":{\"all\":[{\"segment\":\"s%d\"}]}}",
+               i ? "," : "", i, i);
+    append(&text, "]}");
+    struct campaign_set set;
+    struct error err = {""};
+    ck_assert_msg(campaign_set_load(&set, text.data, text.len, &err) == 0, "%s", err.message);
+    free(text.data);
+    struct snapshot *snapshot = snapshot_build(&set);
+    struct bidder bidder = {.snapshot = snapshot};
+    struct arena arena;
+    arena_init(&arena, 4096);
+    ck_assert_uint_eq(targeting_term_count(snapshot->targeting), campaigns);
+    for (int i = 0; i < campaigns; i += 97) {
+        char segment[16];
+        snprintf(segment, sizeof(segment), "s%d", i);
+        struct bid_request request;
+        struct bid_context context;
+        struct segment_membership membership;
+        segment_request(&request, &context, &membership, segment, 0, 0);
+        struct campaign_ids found = bidder_match(&bidder, &context, &arena);
+        ck_assert_uint_eq(found.count, 1);
+        ck_assert_uint_eq(found.ids[0], (uint32_t)i);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
+    snapshot_free(snapshot);
+}
+END_TEST
+
+/* A fenced campaign filed under "segment in grid cell" reaches points of its fence in
+ * every cell the fence overlaps, and one near the ±180° meridian (which gets no cells)
+ * still reaches points across it. */
+START_TEST(fenced_audiences_reach_every_point_of_their_fences)
+{
+    struct snapshot *snapshot = load_snapshot(
+        "{'campaigns':[" CAMPAIGN("on-a-cell-corner",
+                                  ",'geo':{'radius':[{'lat':48.85,'lon':2.35,'radius_m':3000}]},"
+                                  "'audience':{'all':[{'segment':'s'}]}")
+        "," CAMPAIGN("on-the-antimeridian",
+                     ",'geo':{'radius':[{'lat':0.5,'lon':179.99,'radius_m':3000}]},"
+                     "'audience':{'all':[{'segment':'s'}]}")
+        "]}");
+    ck_assert(targeting_by_audience(snapshot->targeting, 0));
+    ck_assert(targeting_by_audience(snapshot->targeting, 1));
+    struct bidder bidder = {.snapshot = snapshot};
+    struct arena arena;
+    arena_init(&arena, 4096);
+    static const struct {
+        double lat, lon;
+        size_t matches;
+    } points[] = {
+        {48.85, 2.35, 1},     {48.87, 2.37, 1},      {48.83, 2.33, 1},  {48.87, 2.33, 1},
+        {48.83, 2.37, 1},     {48.8769, 2.35, 1},    {48.8771, 2.35, 0}, {48.85, 2.31, 1},
+        {48.85, 2.30, 0},     {0.5, -179.995, 1},    {0.5, 180.01, 1},  {0.5, 540.0, 1},
+        {0.5, -179.9, 0},     {48.85, 362.35, 1},
+    };
+    for (size_t p = 0; p < sizeof(points) / sizeof(points[0]); p++) {
+        struct bid_request request;
+        struct bid_context context;
+        struct segment_membership membership;
+        segment_request(&request, &context, &membership, "s", points[p].lat, points[p].lon);
+        ck_assert_msg(bidder_match(&bidder, &context, &arena).count == points[p].matches,
+                      "point %zu", p);
+        arena_reset(&arena);
+    }
+    arena_free(&arena);
     snapshot_free(snapshot);
 }
 END_TEST
@@ -466,6 +564,8 @@ Suite *targeting_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, index_equals_naive_evaluation, 0, 3);
     tcase_add_test(tc, campaigns_are_filed_under_their_cheapest_clause);
+    tcase_add_test(tc, posting_lists_survive_the_term_table_growing);
+    tcase_add_test(tc, fenced_audiences_reach_every_point_of_their_fences);
     tcase_add_test(tc, rules_are_counted_per_checked_request);
     suite_add_tcase(suite, tc);
     return suite;

@@ -98,7 +98,8 @@ bool audience_next_keyword(struct slice *rest, struct slice *keyword);
 bool audience_category_within(struct slice category, struct slice wanted);
 
 /* True when domain is wanted or one of its subdomains, ignoring case:
- * "shop.example.com" is within "example.com"; "myexample.com" is not. */
+ * "shop.example.com" is within "example.com"; "myexample.com" is not, and nothing but
+ * "" is within "". The one test for audience domain items and the bidder's badv. */
 bool audience_domain_within(struct slice domain, struct slice wanted);
 
 /* The person's age in the year of now_s (UTC) for a year of birth: a yob-only age is

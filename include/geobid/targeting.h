@@ -8,11 +8,17 @@
  * clause. The geo part of a campaign is a clause too (its fences, its countries, or
  * "everywhere"): a campaign whose cheapest clause is geographic is left to the
  * snapshot's geo indexes (fence index, country buckets), the others are filed here.
+ * An audience clause is filed in the campaign's places when it has some: each term
+ * compounded with each place ("segment s in city Lyon"), where a fenced campaign's
+ * places are the cells of a fixed grid (about 5 km) that its fences overlap. A
+ * campaign for a shop's visitors around the shop then reaches only the requests that
+ * carry the segment and stand in one of those cells, not every visitor of any shop,
+ * nor every request inside its fences.
  *
  * A request's terms (its first-party segments, exchange segments, gender, keywords,
- * categories with their parents, domain with its parents, app bundle, device type, OS)
- * name posting lists; their union is the set of audience-filed campaigns the request
- * can match. Only those, plus the geo candidates, are checked exactly, so a request
+ * categories with their parents, domain with its parents, app bundle, device type, OS,
+ * each alone and in each of the request's places and its point's cell) name posting
+ * lists; their union is the set of audience-filed campaigns the request can match. Only those, plus the geo candidates, are checked exactly, so a request
  * touches the campaigns that share a selective term with it, not all of them.
  *
  * Rule counters: for each campaign, how many requests reached its exact rule checks,
@@ -58,6 +64,11 @@ struct campaign_ids targeting_candidates(const struct targeting *targeting,
  * Thread-safe (relaxed atomic increments). */
 bool targeting_check(const struct targeting *targeting, uint32_t position,
                      const struct bid_context *context);
+
+/* Asks the processor to start loading what targeting_check() of campaign (at
+ * position) reads first: its counters and its top-level audience items. A hint for
+ * callers about to check many campaigns; reads only the campaign's audience lists. */
+void targeting_prefetch(const struct targeting *targeting, uint32_t position);
 
 /* The same check without counting: the reference evaluation. */
 bool targeting_rules_hold(const struct targeting *targeting, const struct campaign *campaign,
