@@ -247,23 +247,7 @@ static int read_device_types(struct loader *l, int value, const struct field *fi
                              void *out)
 {
     (void)field;
-    uint32_t mask = 0;
-    if (check_array(l, value, false) != 0)
-        return -1;
-    JSON_FOR_EACH_ELEMENT(l->doc, value, elem, n)
-    {
-        size_t saved = path_push_index(l, n);
-        struct slice name;
-        if (read_transient_string(l, elem, &name) != 0)
-            return -1;
-        uint32_t bits = device_type_bits(name);
-        if (bits == 0)
-            return fail(l, "must be one of " DEVICE_TYPE_NAMES);
-        mask |= bits;
-        path_pop(l, saved);
-    }
-    *(uint32_t *)out = mask;
-    return 0;
+    return read_name_mask(l, value, device_type_bits, DEVICE_TYPE_NAMES, out);
 }
 
 /* Offsets into struct campaign: the device criteria are campaign members. */

@@ -205,6 +205,28 @@ int read_list(struct loader *l, int value, bool may_be_empty, item_reader *item,
     return 0;
 }
 
+int read_name_mask(struct loader *l, int value, name_lookup *lookup, const char *choices,
+                   uint32_t *mask)
+{
+    uint32_t bits = 0;
+    if (check_array(l, value, false) != 0)
+        return -1;
+    JSON_FOR_EACH_ELEMENT(l->doc, value, elem, n)
+    {
+        size_t saved = path_push_index(l, n);
+        struct slice name;
+        if (read_transient_string(l, elem, &name) != 0)
+            return -1;
+        uint32_t name_bits = lookup(name);
+        if (name_bits == 0)
+            return fail(l, "must be one of %s", choices);
+        bits |= name_bits;
+        path_pop(l, saved);
+    }
+    *mask = bits;
+    return 0;
+}
+
 /* ---- numbers ------------------------------------------------------------------ */
 
 bool is_number(const struct loader *l, int value)

@@ -102,6 +102,15 @@ int lower_case_item(struct loader *l, struct slice text, struct slice *out);
 int read_list(struct loader *l, int value, bool may_be_empty, item_reader *item,
               struct slice_list *out);
 
+/* Returns the bits a name stands for (a set of days, of device types...), or 0 when it
+ * is not a name it knows. */
+typedef uint32_t name_lookup(struct slice name);
+
+/* Reads a non-empty array of names into *mask: the OR of the bits lookup gives each.
+ * An unknown name fails with "must be one of <choices>"; *mask is set only on success. */
+int read_name_mask(struct loader *l, int value, name_lookup *lookup, const char *choices,
+                   uint32_t *mask);
+
 /* ---- numbers and money ------------------------------------------------------------ */
 
 /* True when the token at value is a JSON number. */

@@ -7,28 +7,23 @@
 #include "geobid/schedule.h"
 #include "geobid/tz.h"
 
-/* "days": a non-empty array of "mon" ... "sun" (any case) into the uint8_t mask. */
+/* The bit of a day name, "mon" ... "sun" in any case; 0 for anything else. */
+static uint32_t day_bit(struct slice name)
+{
+    for (int day = 0; day < 7; day++)
+        if (slice_eq_nocase(name, slice_from_cstr(schedule_day_names[day])))
+            return 1u << day;
+    return 0;
+}
+
+/* "days": a non-empty array of day names into the uint8_t mask. */
 static int read_days(struct loader *l, int value, const struct field *field, void *out)
 {
     (void)field;
-    uint8_t days = 0;
-    if (check_array(l, value, false) != 0)
+    uint32_t days;
+    if (read_name_mask(l, value, day_bit, "mon, tue, wed, thu, fri, sat, sun", &days) != 0)
         return -1;
-    JSON_FOR_EACH_ELEMENT(l->doc, value, elem, n)
-    {
-        size_t saved = path_push_index(l, n);
-        struct slice name;
-        if (read_transient_string(l, elem, &name) != 0)
-            return -1;
-        int day = 0;
-        while (day < 7 && !slice_eq_nocase(name, slice_from_cstr(schedule_day_names[day])))
-            day++;
-        if (day == 7)
-            return fail(l, "must be one of mon, tue, wed, thu, fri, sat, sun");
-        days |= (uint8_t)(1u << day);
-        path_pop(l, saved);
-    }
-    *(uint8_t *)out = days;
+    *(uint8_t *)out = (uint8_t)days;
     return 0;
 }
 

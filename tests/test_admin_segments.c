@@ -132,7 +132,7 @@ START_TEST(erase_reaches_frequency_counts)
     const char *json = test_dq(&arena, "{'campaigns':[{'id':'capped','bid_cpm':2,"
                                        "'frequency_cap':{'max':1,'window_s':3600},"
                                        "'creatives':[{'id':'c','w':300,'h':250,'adm':'x'}]}]}");
-    ck_assert_msg(campaign_set_load(&set, json, strlen(json), &err) == 0, "%s", err.message);
+    test_campaigns_load(&set, json, strlen(json));
     struct ledger_options options = {.clock = &clock_now.clock};
     bidder.ledger = ledger_open(&options, &err);
     ck_assert_int_eq(ledger_sync(bidder.ledger, &set, &err), 0);

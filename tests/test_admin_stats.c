@@ -27,10 +27,7 @@ static void setup(void)
 {
     arena_init(&arena, 4096);
     const char *json = test_dq(&arena, campaigns);
-    struct campaign_set set;
-    struct error err = {""};
-    ck_assert_msg(campaign_set_load(&set, json, strlen(json), &err) == 0, "%s", err.message);
-    snapshot = snapshot_build(&set);
+    snapshot = test_snapshot_load(json, strlen(json));
     bidder = (struct bidder){.snapshot = snapshot};
     admin = (struct admin){.bidder = &bidder};
 }

@@ -4,6 +4,8 @@
 #include "geobid/openrtb_json.h"
 #include "geobid/snapshot.h"
 
+#include "test_support.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,11 +36,7 @@ static struct arena arena;
 
 static void setup(void)
 {
-    struct campaign_set set;
-    struct error err;
-    ck_assert_msg(campaign_set_load(&set, campaigns_json, strlen(campaigns_json), &err) == 0,
-                  "%s", err.message);
-    snapshot = snapshot_build(&set);
+    snapshot = test_snapshot_load(campaigns_json, strlen(campaigns_json));
     arena_init(&arena, 4096);
 }
 
@@ -231,12 +229,9 @@ END_TEST
 START_TEST(snapshot_knows_whether_a_campaign_needs_the_locality)
 {
     ck_assert(snapshot->needs_locality); /* fr-ios-phones targets cities */
-    struct campaign_set set;
-    struct error err;
     const char *text = "{\"campaigns\":[{\"id\":\"c\",\"bid_cpm\":1,\"geo\":{\"countries\":[\"FR\"]},"
                        "\"creatives\":[{\"id\":\"x\",\"w\":1,\"h\":1,\"adm\":\"a\"}]}]}";
-    ck_assert_msg(campaign_set_load(&set, text, strlen(text), &err) == 0, "%s", err.message);
-    struct snapshot *countries_only = snapshot_build(&set);
+    struct snapshot *countries_only = test_snapshot_load(text, strlen(text));
     ck_assert(!countries_only->needs_locality);
     snapshot_free(countries_only);
 }
@@ -257,11 +252,8 @@ START_TEST(every_fence_counts_even_beyond_the_usual_hit_count)
                                 "\"w\":300,\"h\":250,\"adm\":\"a\"}]}",
                                 i ? "," : "", i, i + 1);
     len += (size_t)snprintf(text + len, cap - len, "]}");
-    struct campaign_set set;
-    struct error err;
-    ck_assert_msg(campaign_set_load(&set, text, len, &err) == 0, "%s", err.message);
+    struct snapshot *crowded = test_snapshot_load(text, len);
     free(text);
-    struct snapshot *crowded = snapshot_build(&set);
     struct snapshot *saved = snapshot;
     snapshot = crowded;
     struct scenario s = {banner_300x250, "", gps(10, 10, 20)};

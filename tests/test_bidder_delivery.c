@@ -6,6 +6,8 @@
 #include "geobid/openrtb_json.h"
 #include "geobid/snapshot.h"
 
+#include "test_support.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,12 +30,9 @@ static struct arena arena;
 
 static void setup(void)
 {
-    struct campaign_set set;
-    struct error err;
-    ck_assert_msg(campaign_set_load(&set, campaigns_json, strlen(campaigns_json), &err) == 0,
-                  "%s", err.message);
-    snapshot = snapshot_build(&set);
+    snapshot = test_snapshot_load(campaigns_json, strlen(campaigns_json));
     struct ledger_options options = {.reservation_ttl_ms = 120000};
+    struct error err;
     ledger = ledger_open(&options, &err);
     ck_assert_ptr_nonnull(ledger);
     ck_assert_int_eq(ledger_sync(ledger, &snapshot->campaigns, &err), 0);

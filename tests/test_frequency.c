@@ -18,9 +18,20 @@ static struct user_key user(unsigned n)
     return key;
 }
 
-/* One impression, as a won bid: reserve then count. */
-static bool impression(struct frequency_table *table, const struct user_key *who,
-                       uint32_t campaign, int64_t now_ms)
+static struct frequency_table *table; /* a new one for every test */
+
+static void setup(void)
+{
+    table = frequency_table_new();
+}
+
+static void teardown(void)
+{
+    frequency_table_free(table);
+}
+
+/* One impression in the table, as a won bid: reserve then count. */
+static bool impression(const struct user_key *who, uint32_t campaign, int64_t now_ms)
 {
     if (!frequency_reserve(table, who, campaign, &three_per_hour, now_ms))
         return false;
@@ -31,37 +42,32 @@ static bool impression(struct frequency_table *table, const struct user_key *who
 
 START_TEST(the_cap_allows_exactly_max_per_window)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1);
     for (int i = 0; i < 3; i++)
-        ck_assert(impression(table, &alice, 0, T0 + i));
-    ck_assert(!impression(table, &alice, 0, T0 + 10));
+        ck_assert(impression(&alice, 0, T0 + i));
+    ck_assert(!impression(&alice, 0, T0 + 10));
     ck_assert_uint_eq(frequency_count_of(table, &alice, 0, T0 + 10), 3);
     /* the window opened at T0: its last millisecond is T0 + 3599999 */
     ck_assert(!frequency_reserve(table, &alice, 0, &three_per_hour, T0 + 3599999));
     ck_assert(frequency_reserve(table, &alice, 0, &three_per_hour, T0 + 3600000));
     ck_assert_uint_eq(frequency_count_of(table, &alice, 0, T0 + 3600000), 0);
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(campaigns_and_users_are_counted_apart)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1), bob = user(2);
     for (int i = 0; i < 3; i++)
-        ck_assert(impression(table, &alice, 0, T0));
-    ck_assert(impression(table, &alice, 1, T0));
-    ck_assert(impression(table, &bob, 0, T0));
+        ck_assert(impression(&alice, 0, T0));
+    ck_assert(impression(&alice, 1, T0));
+    ck_assert(impression(&bob, 0, T0));
     ck_assert_uint_eq(frequency_count_of(table, &alice, 1, T0), 1);
     ck_assert_uint_eq(frequency_count_of(table, &bob, 0, T0), 1);
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(bids_in_flight_hold_their_place)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1);
     for (int i = 0; i < 3; i++)
         ck_assert(frequency_reserve(table, &alice, 0, &three_per_hour, T0));
@@ -72,63 +78,55 @@ START_TEST(bids_in_flight_hold_their_place)
     frequency_count(table, &alice, 0, &three_per_hour, true, T0, &counted);
     ck_assert(!frequency_reserve(table, &alice, 0, &three_per_hour, T0));
     ck_assert_uint_eq(frequency_count_of(table, &alice, 0, T0), 1);
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(a_late_impression_counts_even_above_the_cap)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1);
     for (int i = 0; i < 3; i++)
-        ck_assert(impression(table, &alice, 0, T0));
+        ck_assert(impression(&alice, 0, T0));
     struct frequency_record counted;
     frequency_count(table, &alice, 0, &three_per_hour, false, T0 + 1, &counted);
     ck_assert_uint_eq(counted.count, 4);
     ck_assert_uint_eq(frequency_count_of(table, &alice, 0, T0 + 1), 4);
     frequency_cancel(table, &alice, 0); /* nothing pending: no effect */
     ck_assert(!frequency_reserve(table, &alice, 0, &three_per_hour, T0 + 2));
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(erasing_a_user_removes_every_campaign_count)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1), bob = user(2);
     for (int i = 0; i < 3; i++) {
-        ck_assert(impression(table, &alice, 0, T0));
-        ck_assert(impression(table, &alice, 1, T0));
+        ck_assert(impression(&alice, 0, T0));
+        ck_assert(impression(&alice, 1, T0));
     }
-    ck_assert(impression(table, &bob, 0, T0));
+    ck_assert(impression(&bob, 0, T0));
     ck_assert_uint_eq(frequency_erase_user(table, &alice), 2);
     ck_assert_uint_eq(frequency_erase_user(table, &alice), 0);
-    ck_assert(impression(table, &alice, 0, T0));
+    ck_assert(impression(&alice, 0, T0));
     ck_assert_uint_eq(frequency_count_of(table, &alice, 1, T0), 0);
     ck_assert_uint_eq(frequency_count_of(table, &bob, 0, T0), 1);
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(many_users_survive_growth)
 {
-    struct frequency_table *table = frequency_table_new();
     for (unsigned n = 0; n < 20000; n++) {
         struct user_key who = user(n);
-        ck_assert(impression(table, &who, n % 3, T0));
+        ck_assert(impression(&who, n % 3, T0));
     }
     for (unsigned n = 0; n < 20000; n++) {
         struct user_key who = user(n);
         ck_assert_uint_eq(frequency_count_of(table, &who, n % 3, T0), 1);
         ck_assert_uint_eq(frequency_count_of(table, &who, (n + 1) % 3, T0), 0);
     }
-    frequency_table_free(table);
 }
 END_TEST
 
 START_TEST(what_is_counted_is_what_to_store_and_restores_a_table)
 {
-    struct frequency_table *table = frequency_table_new();
     struct user_key alice = user(1);
     struct frequency_record counted;
     ck_assert(frequency_reserve(table, &alice, 4, &three_per_hour, T0));
@@ -145,7 +143,6 @@ START_TEST(what_is_counted_is_what_to_store_and_restores_a_table)
     ck_assert(frequency_reserve(restored, &alice, 4, &three_per_hour, T0 + 10));
     ck_assert(!frequency_reserve(restored, &alice, 4, &three_per_hour, T0 + 10));
     frequency_table_free(restored);
-    frequency_table_free(table);
 }
 END_TEST
 
@@ -153,6 +150,7 @@ Suite *frequency_suite(void)
 {
     Suite *suite = suite_create("frequency");
     TCase *tc = tcase_create("frequency");
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, the_cap_allows_exactly_max_per_window);
     tcase_add_test(tc, campaigns_and_users_are_counted_apart);
     tcase_add_test(tc, bids_in_flight_hold_their_place);

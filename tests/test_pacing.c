@@ -20,70 +20,67 @@ static struct pacing_plan plan_at(int64_t budget, int64_t spent, int64_t elapsed
     };
 }
 
+static struct pacing pacing; /* initialised for every test */
+
+static void setup(void)
+{
+    pacing_init(&pacing);
+}
+
 /* Starts the next interval planned by plan_at(). */
-static void next_at(struct pacing *pacing, int64_t budget, int64_t spent, int64_t elapsed_ms)
+static void next_at(int64_t budget, int64_t spent, int64_t elapsed_ms)
 {
     struct pacing_plan plan = plan_at(budget, spent, elapsed_ms);
-    pacing_next_interval(pacing, &plan);
+    pacing_next_interval(&pacing, &plan);
 }
 
 /* How many of n opportunities are taken. */
-static int admitted(struct pacing *pacing, int n)
+static int admitted(int n)
 {
     int taken = 0;
     for (int i = 0; i < n; i++)
-        taken += pacing_admit(pacing);
+        taken += pacing_admit(&pacing);
     return taken;
 }
 
 START_TEST(nothing_is_admitted_before_a_plan)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
-    ck_assert_int_eq(admitted(&pacing, 1000), 0);
+    ck_assert_int_eq(admitted(1000), 0);
 }
 END_TEST
 
 START_TEST(the_target_spreads_what_is_left_over_the_time_left)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
-    next_at(&pacing, 1440000, 0, 0);
+    next_at(1440000, 0, 0);
     ck_assert_int_eq(pacing.target_micros, 1000); /* 1/1440 of the day */
-    next_at(&pacing, 1440000, 1440000 - 7200, DAY_MS / 2);
+    next_at(1440000, 1440000 - 7200, DAY_MS / 2);
     ck_assert_int_eq(pacing.target_micros, 10); /* 7200 over 720 minutes */
-    next_at(&pacing, 1440000, 1440000, DAY_MS / 2);
+    next_at(1440000, 1440000, DAY_MS / 2);
     ck_assert_int_eq(pacing.target_micros, 0);
-    ck_assert_int_eq(admitted(&pacing, 100), 0);
+    ck_assert_int_eq(admitted(100), 0);
 }
 END_TEST
 
 START_TEST(a_slow_morning_is_caught_up_without_a_burst)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
     /* nothing spent by noon: the rest of the day may not go faster than 150 % */
-    next_at(&pacing, 1440000, 0, DAY_MS / 2);
+    next_at(1440000, 0, DAY_MS / 2);
     ck_assert_int_eq(pacing.target_micros, 1000 * PACING_MAX_BOOST_PERCENT / 100);
 }
 END_TEST
 
 START_TEST(inactive_time_gets_no_target)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
     struct pacing_plan plan = plan_at(1440000, 0, 0);
     plan.active_ms_interval = 0; /* outside the schedule */
     pacing_next_interval(&pacing, &plan);
-    ck_assert_int_eq(admitted(&pacing, 100), 0);
+    ck_assert_int_eq(admitted(100), 0);
 }
 END_TEST
 
 START_TEST(the_throttle_takes_evenly_spaced_opportunities)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
-    next_at(&pacing, 1440000000, 0, 0);
+    next_at(1440000000, 0, 0);
     ck_assert_uint_eq(pacing.rate, PACING_RATE_ONE / 8);
     ck_assert(pacing_admit(&pacing)); /* a new campaign's first opportunity */
     for (int round = 0; round < 5; round++) {
@@ -96,8 +93,6 @@ END_TEST
 
 START_TEST(the_rate_follows_target_over_spend_within_a_factor_of_two)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
     struct pacing_plan plan = plan_at(1440000, 0, 0); /* target 1000 per interval */
     pacing_next_interval(&pacing, &plan);
     uint32_t rate = pacing.rate;
@@ -119,8 +114,6 @@ END_TEST
 
 START_TEST(an_interval_stops_at_its_hard_limit)
 {
-    struct pacing pacing;
-    pacing_init(&pacing);
     struct pacing_plan plan = plan_at(1440000, 0, 0);
     pacing_next_interval(&pacing, &plan);
     for (int i = 0; i < 10; i++)
@@ -129,10 +122,10 @@ START_TEST(an_interval_stops_at_its_hard_limit)
     pacing_record_spend(&pacing, 1000 * PACING_LIMIT_PERCENT / 100 - 1);
     ck_assert(pacing_admit(&pacing));
     pacing_record_spend(&pacing, 1);
-    ck_assert_int_eq(admitted(&pacing, 100), 0);
+    ck_assert_int_eq(admitted(100), 0);
     pacing_next_interval(&pacing, &plan); /* open again, at 1000 / 1500 of the rate */
     ck_assert_uint_eq(pacing.rate, PACING_RATE_ONE * 2 / 3);
-    int taken = admitted(&pacing, 300);
+    int taken = admitted(300);
     ck_assert_int_ge(taken, 199);
     ck_assert_int_le(taken, 200);
 }
@@ -150,11 +143,9 @@ static int demand(int minute)
 START_TEST(a_day_of_uneven_demand_ends_on_budget_without_bursts)
 {
     enum { budget = 14400000, cost = 2000 }; /* 7200 impressions' worth, 300 an hour */
-    struct pacing pacing;
-    pacing_init(&pacing);
     int64_t spent = 0, hourly[24] = {0};
     for (int minute = 0; minute < 1440; minute++) {
-        next_at(&pacing, budget, spent, minute * MINUTE_MS);
+        next_at(budget, spent, minute * MINUTE_MS);
         for (int i = 0; i < demand(minute); i++) {
             if (!pacing_admit(&pacing) || i % 2) /* every other bid wins */
                 continue;
@@ -176,6 +167,7 @@ Suite *pacing_suite(void)
 {
     Suite *suite = suite_create("pacing");
     TCase *tc = tcase_create("pacing");
+    tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, nothing_is_admitted_before_a_plan);
     tcase_add_test(tc, the_target_spreads_what_is_left_over_the_time_left);
     tcase_add_test(tc, a_slow_morning_is_caught_up_without_a_burst);

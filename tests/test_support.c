@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include "geobid/alloc.h"
+#include "geobid/snapshot.h"
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -333,4 +334,19 @@ void test_temp_dir_remove(char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(dir);
+}
+
+/* ---- campaigns ------------------------------------------------------------ */
+
+void test_campaigns_load(struct campaign_set *set, const char *json, size_t len)
+{
+    struct error err = {""};
+    ck_assert_msg(campaign_set_load(set, json, len, &err) == 0, "%s", err.message);
+}
+
+struct snapshot *test_snapshot_load(const char *json, size_t len)
+{
+    struct campaign_set set;
+    test_campaigns_load(&set, json, len);
+    return snapshot_build(&set);
 }

@@ -124,4 +124,17 @@ char *test_temp_dir_create(void);
 /* Removes dir and everything in it, then frees the path. */
 void test_temp_dir_remove(char *dir);
 
+/* ---- campaigns ------------------------------------------------------------ */
+
+struct snapshot;
+
+/* Loads the campaign file text json[0..len) into set; aborts the test with the loader's
+ * message when it is refused. The set is the caller's (campaign_set_free, or handed to
+ * snapshot_build). */
+void test_campaigns_load(struct campaign_set *set, const char *json, size_t len);
+
+/* Returns a new snapshot (snapshot_free) of the campaign file text json[0..len); aborts
+ * the test when the loader refuses it. */
+struct snapshot *test_snapshot_load(const char *json, size_t len);
+
 #endif

@@ -174,31 +174,34 @@ START_TEST(publisher_restrictions)
 }
 END_TEST
 
-START_TEST(range_encoded_vendors)
+/* Decodes fixture and checks its vendor sections: the consent section's encoding (range
+ * or bitfield) and highest vendor id; among vendors 0..up_to, consent from exactly
+ * vendors[0..count) and legitimate interest from exactly 5 and OUR. */
+static void expect_vendor_sections(const char *fixture, bool is_range, unsigned max_vendor_id,
+                                   const unsigned *vendors, size_t count, unsigned up_to)
 {
     struct tcf_consent consent;
-    decode_ok("tcf-vendors-range", &consent);
-    ck_assert(consent.vendor_consents.is_range);
-    ck_assert_uint_eq(consent.vendor_consents.max_vendor_id, 900);
-    static const unsigned vendors[] = {10, OUR, 43, 44, 45, 900};
-    expect_vendors(tcf_vendor_consent, &consent, vendors, COUNT(vendors), 1100);
+    decode_ok(fixture, &consent);
+    ck_assert(consent.vendor_consents.is_range == is_range);
+    ck_assert_uint_eq(consent.vendor_consents.max_vendor_id, max_vendor_id);
+    expect_vendors(tcf_vendor_consent, &consent, vendors, count, up_to);
     static const unsigned interests[] = {5, OUR};
-    expect_vendors(tcf_vendor_legitimate_interest, &consent, interests, COUNT(interests), 1100);
+    expect_vendors(tcf_vendor_legitimate_interest, &consent, interests, COUNT(interests), up_to);
+}
+
+START_TEST(range_encoded_vendors)
+{
+    static const unsigned vendors[] = {10, OUR, 43, 44, 45, 900};
+    expect_vendor_sections("tcf-vendors-range", true, 900, vendors, COUNT(vendors), 1100);
 }
 END_TEST
 
 START_TEST(bitfield_encoded_vendors)
 {
-    struct tcf_consent consent;
-    decode_ok("tcf-vendors-bitfield", &consent);
-    ck_assert(!consent.vendor_consents.is_range);
-    ck_assert_uint_eq(consent.vendor_consents.max_vendor_id, 80);
     unsigned even[40];
     for (unsigned i = 0; i < 40; i++)
         even[i] = 2 * (i + 1);
-    expect_vendors(tcf_vendor_consent, &consent, even, 40, 200);
-    static const unsigned interests[] = {5, OUR};
-    expect_vendors(tcf_vendor_legitimate_interest, &consent, interests, COUNT(interests), 200);
+    expect_vendor_sections("tcf-vendors-bitfield", false, 80, even, 40, 200);
 }
 END_TEST
 
