@@ -54,28 +54,6 @@ static const double fence_spread_km = 25.0, km_per_degree = 111.32;
 
 /* ---- campaigns -------------------------------------------------------------- */
 
-struct text {
-    char *data;
-    size_t len, cap;
-};
-
-static void append(struct text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append(struct text *text, const char *fmt, ...)
-{
-    for (;;) {
-        va_list args;
-        va_start(args, fmt);
-        int n = vsnprintf(text->data + text->len, text->cap - text->len, fmt, args);
-        va_end(args);
-        if ((size_t)n < text->cap - text->len) {
-            text->len += (size_t)n;
-            return;
-        }
-        text->cap *= 2;
-        text->data = xrealloc(text->data, text->cap);
-    }
-}
-
 /* A point uniformly distributed within fence_spread_km of city's centre. */
 static void near_city(const struct city *city, struct rng *rng, double *lat, double *lon)
 {
@@ -89,26 +67,26 @@ static void near_city(const struct city *city, struct rng *rng, double *lat, dou
  * population as the model draws its requests' cities (so fences are where requests
  * are), bidding 1.00-4.99 USD CPM expressed in the city's currency (the one its
  * requests allow and state their floors in). */
-static void append_campaign(struct text *text, int number, const struct traffic_model *model,
+static void append_campaign(FILE *text, int number, const struct traffic_model *model,
                             struct rng *rng)
 {
     static const int sizes[][2] = {{300, 250}, {320, 50}, {728, 90}, {300, 600}, {160, 600}};
     const struct city *city = &traffic_cities[weighted_pick(&model->cities, rng)];
     const int *size = sizes[rng_below(rng, sizeof(sizes) / sizeof(sizes[0]))];
     double bid_usd = (double)(100 + rng_below(rng, 400)) / 100.0;
-    append(text, "%s{\"id\":\"c%d\",\"bid_cpm\":%.2f,\"currency\":\"%s\",\"geo\":{\"radius\":[",
-           number ? "," : "", number, bid_usd * traffic_units_per_usd(city->currency),
-           city->currency);
+    fprintf(text, "%s{\"id\":\"c%d\",\"bid_cpm\":%.2f,\"currency\":\"%s\",\"geo\":{\"radius\":[",
+            number ? "," : "", number, bid_usd * traffic_units_per_usd(city->currency),
+            city->currency);
     for (int f = 0; f < fences_per_campaign; f++) {
         double lat, lon;
         near_city(city, rng, &lat, &lon);
-        append(text, "%s{\"lat\":%.5f,\"lon\":%.5f,\"radius_m\":%d}", f ? "," : "", lat, lon,
-               200 + (int)rng_below(rng, 2800));
+        fprintf(text, "%s{\"lat\":%.5f,\"lon\":%.5f,\"radius_m\":%d}", f ? "," : "", lat, lon,
+                200 + (int)rng_below(rng, 2800));
     }
-    append(text, "]},\"creatives\":[{\"id\":\"cr%d\",\"w\":%d,\"h\":%d,"
-           "\"adm\":\"<a href=\\\"https://shop%d.example/\\\"><img src=\\\"https://cdn.example/%d.png\\\"></a>\","
-           "\"adomain\":[\"shop%d.example\"],\"cat\":[\"IAB22\"]}]}",
-           number, size[0], size[1], number, number, number);
+    fprintf(text, "]},\"creatives\":[{\"id\":\"cr%d\",\"w\":%d,\"h\":%d,"
+            "\"adm\":\"<a href=\\\"https://shop%d.example/\\\"><img src=\\\"https://cdn.example/%d.png\\\"></a>\","
+            "\"adomain\":[\"shop%d.example\"],\"cat\":[\"IAB22\"]}]}",
+            number, size[0], size[1], number, number, number);
 }
 
 /* Returns the campaigns file (malloc'ed) and its length in *len. */
@@ -118,14 +96,17 @@ static char *generate_campaigns(size_t *len)
     traffic_model_init(&model, campaign_seed, NULL);
     struct rng rng;
     rng_seed(&rng, campaign_seed);
-    struct text text = {xmalloc(1 << 20), 0, 1 << 20};
-    append(&text, "{\"campaigns\":[");
+    char *text_data;
+    size_t text_len;
+    FILE *text = open_memstream(&text_data, &text_len);
+    fprintf(text, "{\"campaigns\":[");
     for (int c = 0; c < campaign_count; c++)
-        append_campaign(&text, c, &model, &rng);
-    append(&text, "]}");
+        append_campaign(text, c, &model, &rng);
+    fprintf(text, "]}");
     traffic_model_free(&model);
-    *len = text.len;
-    return text.data;
+    fclose(text);
+    *len = text_len;
+    return text_data;
 }
 
 static int write_campaigns(const char *path)

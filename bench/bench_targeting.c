@@ -60,28 +60,6 @@ static const double km_per_degree = 111.32;
 
 /* ---- text --------------------------------------------------------------------- */
 
-struct text {
-    char *data;
-    size_t len, cap;
-};
-
-static void append(struct text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append(struct text *text, const char *fmt, ...)
-{
-    for (;;) {
-        va_list args;
-        va_start(args, fmt);
-        int n = vsnprintf(text->data + text->len, text->cap - text->len, fmt, args);
-        va_end(args);
-        if ((size_t)n < text->cap - text->len) {
-            text->len += (size_t)n;
-            return;
-        }
-        text->cap *= 2;
-        text->data = xrealloc(text->data, text->cap);
-    }
-}
-
 /* ---- the world: cities and their shops ------------------------------------------ */
 
 static size_t pick_city(struct rng *rng)
@@ -142,113 +120,116 @@ static void world_free(struct world *world)
 /* ---- campaigns ---------------------------------------------------------------------- */
 
 /* A campaign without audience rules is a shop's presence around its door: a fence. */
-static void append_geo(struct text *text, const struct city *city, bool has_audience,
+static void append_geo(FILE *text, const struct city *city, bool has_audience,
                        struct rng *rng)
 {
     double kind = has_audience ? rng_unit(rng) : 0;
     if (kind < 0.5) {
-        append(text, ",\"geo\":{\"radius\":[");
+        fprintf(text, ",\"geo\":{\"radius\":[");
         for (int f = 0, n = 1 + (int)rng_below(rng, 3); f < n; f++) {
             double lat, lon;
             near(city, 15, rng, &lat, &lon);
-            append(text, "%s{\"lat\":%.5f,\"lon\":%.5f,\"radius_m\":%d}", f ? "," : "", lat, lon,
-                   500 + (int)rng_below(rng, 2500));
+            fprintf(text, "%s{\"lat\":%.5f,\"lon\":%.5f,\"radius_m\":%d}", f ? "," : "", lat, lon,
+                    500 + (int)rng_below(rng, 2500));
         }
-        append(text, "]}");
+        fprintf(text, "]}");
     } else if (kind < 0.85) {
-        append(text, ",\"geo\":{\"countries\":[\"%s\"],\"cities\":[\"%s\"]}", city->country2,
-               city->name);
+        fprintf(text, ",\"geo\":{\"countries\":[\"%s\"],\"cities\":[\"%s\"]}", city->country2,
+                city->name);
     } else {
-        append(text, ",\"geo\":{\"countries\":[\"%s\"]}", city->country2);
+        fprintf(text, ",\"geo\":{\"countries\":[\"%s\"]}", city->country2);
     }
 }
 
-static void append_demographic(struct text *text, struct rng *rng)
+static void append_demographic(FILE *text, struct rng *rng)
 {
     if (rng_chance(rng, 0.5))
-        append(text, ",{\"gender\":\"%s\"}", rng_chance(rng, 0.5) ? "F" : "M");
+        fprintf(text, ",{\"gender\":\"%s\"}", rng_chance(rng, 0.5) ? "F" : "M");
     else
-        append(text, ",{\"age\":{\"min\":%d,\"max\":%d}}", 18 + (int)rng_below(rng, 20),
-               40 + (int)rng_below(rng, 30));
+        fprintf(text, ",{\"age\":{\"min\":%d,\"max\":%d}}", 18 + (int)rng_below(rng, 20),
+                40 + (int)rng_below(rng, 30));
 }
 
-static void append_audience(struct text *text, size_t shop, struct rng *rng)
+static void append_audience(FILE *text, size_t shop, struct rng *rng)
 {
     double kind = rng_unit(rng);
     if (kind < 0.45) {
-        append(text, ",\"audience\":{\"all\":[{\"segment\":\"shop%zu-visitors\",\"within_days\":30}",
-               shop);
+        fprintf(text, ",\"audience\":{\"all\":[{\"segment\":\"shop%zu-visitors\",\"within_days\":30}",
+                shop);
         if (rng_chance(rng, 0.33))
             append_demographic(text, rng);
-        append(text, "]");
+        fprintf(text, "]");
         if (rng_chance(rng, 0.5))
-            append(text, ",\"none\":[{\"segment\":\"shop%zu-buyers\",\"within_days\":7}]", shop);
-        append(text, "}");
+            fprintf(text, ",\"none\":[{\"segment\":\"shop%zu-buyers\",\"within_days\":7}]", shop);
+        fprintf(text, "}");
     } else if (kind < 0.65) {
-        append(text, ",\"audience\":{\"all\":[{\"data_segment\":{\"provider\":\"dmp%d\","
-                     "\"id\":\"seg%d\"}},{\"age\":{\"min\":25,\"max\":%d}}]}",
-               (int)rng_below(rng, data_providers), (int)rng_below(rng, data_segments),
-               35 + (int)rng_below(rng, 30));
+        fprintf(text, ",\"audience\":{\"all\":[{\"data_segment\":{\"provider\":\"dmp%d\","
+                      "\"id\":\"seg%d\"}},{\"age\":{\"min\":25,\"max\":%d}}]}",
+                (int)rng_below(rng, data_providers), (int)rng_below(rng, data_segments),
+                35 + (int)rng_below(rng, 30));
     } else if (kind < 0.80) {
         double context = rng_unit(rng);
         if (context < 0.5)
-            append(text, ",\"audience\":{\"any\":[{\"keyword\":\"kw%d\"},{\"keyword\":\"kw%d\"}]}",
-                   (int)rng_below(rng, keyword_vocabulary), (int)rng_below(rng, keyword_vocabulary));
+            fprintf(text, ",\"audience\":{\"any\":[{\"keyword\":\"kw%d\"},{\"keyword\":\"kw%d\"}]}",
+                    (int)rng_below(rng, keyword_vocabulary), (int)rng_below(rng, keyword_vocabulary));
         else if (context < 0.75)
-            append(text, ",\"audience\":{\"all\":[{\"category\":\"IAB%d-%d\"}]}",
-                   1 + (int)rng_below(rng, 26), 1 + (int)rng_below(rng, 10));
+            fprintf(text, ",\"audience\":{\"all\":[{\"category\":\"IAB%d-%d\"}]}",
+                    1 + (int)rng_below(rng, 26), 1 + (int)rng_below(rng, 10));
         else
-            append(text, ",\"audience\":{\"all\":[{\"domain\":\"site%d.example\"}]}",
-                   (int)rng_below(rng, domain_vocabulary));
+            fprintf(text, ",\"audience\":{\"all\":[{\"domain\":\"site%d.example\"}]}",
+                    (int)rng_below(rng, domain_vocabulary));
     } else if (kind < 0.90) {
-        append(text, ",\"audience\":{\"all\":[{\"keyword\":\"kw%d\"},{\"gender\":\"F\"},"
-                     "{\"age\":{\"min\":25,\"max\":45}},{\"device_type\":\"phone\"}]}",
-               (int)rng_below(rng, keyword_vocabulary));
+        fprintf(text, ",\"audience\":{\"all\":[{\"keyword\":\"kw%d\"},{\"gender\":\"F\"},"
+                      "{\"age\":{\"min\":25,\"max\":45}},{\"device_type\":\"phone\"}]}",
+                (int)rng_below(rng, keyword_vocabulary));
     }
 }
 
-static void append_campaign(struct text *text, size_t number, const struct world *world,
+static void append_campaign(FILE *text, size_t number, const struct world *world,
                             struct rng *rng)
 {
     size_t shop = number / 2 < world->shop_count ? number / 2 : world->shop_count - 1;
     const struct city *city = &traffic_cities[world->shop_city[shop]];
-    append(text, "%s{\"id\":\"c%zu\",\"bid_cpm\":%.2f,\"currency\":\"%s\"", number ? "," : "",
-           number, (double)(100 + rng_below(rng, 400)) / 100.0 *
+    fprintf(text, "%s{\"id\":\"c%zu\",\"bid_cpm\":%.2f,\"currency\":\"%s\"", number ? "," : "",
+            number, (double)(100 + rng_below(rng, 400)) / 100.0 *
                        traffic_units_per_usd(city->currency),
-           city->currency);
-    size_t start = text->len;
-    append_audience(text, shop, rng);
-    size_t audience_len = text->len - start;
-    char *audience = xstrndup(text->data + start, audience_len);
-    text->len = start;
+            city->currency);
+    char *audience; /* drawn before the geo part, which depends on whether there is one */
+    size_t audience_len;
+    FILE *audience_text = open_memstream(&audience, &audience_len);
+    append_audience(audience_text, shop, rng);
+    fclose(audience_text);
     append_geo(text, city, audience_len > 0, rng);
-    append(text, "%s", audience);
+    fputs(audience, text);
     free(audience);
     if (rng_chance(rng, 0.3))
-        append(text, ",\"schedule\":{\"hours\":[[7,22]],\"timezone\":\"%s\"}",
-               rng_chance(rng, 0.5) ? "user" : "Europe/Paris");
-    append(text, ",\"creatives\":[{\"id\":\"cr\",\"w\":300,\"h\":250,\"adm\":\"<b>shop %zu</b>\","
-                 "\"adomain\":[\"shop%zu.example\"]},{\"id\":\"cr2\",\"w\":320,\"h\":50,"
-                 "\"adm\":\"<b>shop %zu</b>\"}]}",
-           shop, shop, shop);
+        fprintf(text, ",\"schedule\":{\"hours\":[[7,22]],\"timezone\":\"%s\"}",
+                rng_chance(rng, 0.5) ? "user" : "Europe/Paris");
+    fprintf(text, ",\"creatives\":[{\"id\":\"cr\",\"w\":300,\"h\":250,\"adm\":\"<b>shop %zu</b>\","
+                  "\"adomain\":[\"shop%zu.example\"]},{\"id\":\"cr2\",\"w\":320,\"h\":50,"
+                  "\"adm\":\"<b>shop %zu</b>\"}]}",
+            shop, shop, shop);
 }
 
 static struct snapshot *build_snapshot(size_t count, const struct world *world)
 {
     struct rng rng;
     rng_seed(&rng, campaign_seed + count);
-    struct text text = {xmalloc(1 << 20), 0, 1 << 20};
-    append(&text, "{\"campaigns\":[");
+    char *text_data;
+    size_t text_len;
+    FILE *text = open_memstream(&text_data, &text_len);
+    fprintf(text, "{\"campaigns\":[");
     for (size_t c = 0; c < count; c++)
-        append_campaign(&text, c, world, &rng);
-    append(&text, "]}");
+        append_campaign(text, c, world, &rng);
+    fprintf(text, "]}");
     struct campaign_set set;
     struct error err;
-    if (campaign_set_load(&set, text.data, text.len, &err) != 0) {
+    fclose(text);
+    if (campaign_set_load(&set, text_data, text_len, &err) != 0) {
         fprintf(stderr, "bench-targeting: campaigns rejected: %s\n", err.message);
         exit(1);
     }
-    free(text.data);
+    free(text_data);
     return snapshot_build(&set);
 }
 
@@ -263,31 +244,31 @@ struct sample {
     size_t json_len;
 };
 
-static void append_request_json(struct text *text, const struct sample *sample, size_t number)
+static void append_request_json(FILE *text, const struct sample *sample, size_t number)
 {
     const struct bid_request *r = &sample->request;
     const struct location *l = &sample->context.location;
-    append(text, "{\"id\":\"r%zu\",\"cur\":[\"%.3s\"],\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
-                 "\"h\":250,\"format\":[{\"w\":320,\"h\":50}]}}],",
-           number, r->cur.items[0].ptr);
-    append(text, "\"site\":{\"domain\":\"%.*s\",\"cat\":[\"%.*s\"],\"keywords\":\"%.*s\"},",
-           (int)r->inventory.domain.len, r->inventory.domain.ptr, (int)r->inventory.cat.items[0].len,
-           r->inventory.cat.items[0].ptr, (int)r->inventory.keywords.len, r->inventory.keywords.ptr);
-    append(text, "\"device\":{\"devicetype\":%d,\"os\":\"%.*s\",\"geo\":{", r->device.devicetype,
-           (int)r->device.os.len, r->device.os.ptr);
+    fprintf(text, "{\"id\":\"r%zu\",\"cur\":[\"%.3s\"],\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
+                  "\"h\":250,\"format\":[{\"w\":320,\"h\":50}]}}],",
+            number, r->cur.items[0].ptr);
+    fprintf(text, "\"site\":{\"domain\":\"%.*s\",\"cat\":[\"%.*s\"],\"keywords\":\"%.*s\"},",
+            (int)r->inventory.domain.len, r->inventory.domain.ptr, (int)r->inventory.cat.items[0].len,
+            r->inventory.cat.items[0].ptr, (int)r->inventory.keywords.len, r->inventory.keywords.ptr);
+    fprintf(text, "\"device\":{\"devicetype\":%d,\"os\":\"%.*s\",\"geo\":{", r->device.devicetype,
+            (int)r->device.os.len, r->device.os.ptr);
     if (l->has_point)
-        append(text, "\"lat\":%.5f,\"lon\":%.5f,\"type\":1,\"accuracy\":%u,", l->lat, l->lon,
-               l->uncertainty_m);
-    append(text, "\"country\":\"%s\",\"city\":\"%.*s\",\"utcoffset\":%d}},", l->country,
-           (int)l->city.len, l->city.ptr, l->utc_offset_min);
-    append(text, "\"user\":{\"id\":\"u%zu\",\"gender\":\"%.*s\",\"yob\":%d,\"data\":[", number,
-           (int)r->user.gender.len, r->user.gender.ptr, r->user.yob);
+        fprintf(text, "\"lat\":%.5f,\"lon\":%.5f,\"type\":1,\"accuracy\":%u,", l->lat, l->lon,
+                l->uncertainty_m);
+    fprintf(text, "\"country\":\"%s\",\"city\":\"%.*s\",\"utcoffset\":%d}},", l->country,
+            (int)l->city.len, l->city.ptr, l->utc_offset_min);
+    fprintf(text, "\"user\":{\"id\":\"u%zu\",\"gender\":\"%.*s\",\"yob\":%d,\"data\":[", number,
+            (int)r->user.gender.len, r->user.gender.ptr, r->user.yob);
     const struct user_data *data = r->user.data;
     for (size_t s = 0; s < (r->user.data_count ? data->segment_count : 0); s++)
-        append(text, "%s{\"name\":\"%.*s\",\"segment\":[{\"id\":\"%.*s\"}]}", s ? "," : "",
-               (int)data->name.len, data->name.ptr, (int)data->segments[s].id.len,
-               data->segments[s].id.ptr);
-    append(text, "]}}");
+        fprintf(text, "%s{\"name\":\"%.*s\",\"segment\":[{\"id\":\"%.*s\"}]}", s ? "," : "",
+                (int)data->name.len, data->name.ptr, (int)data->segments[s].id.len,
+                data->segments[s].id.ptr);
+    fprintf(text, "]}}");
 }
 
 static struct slice arena_text(struct arena *arena, const char *fmt, ...)
@@ -380,10 +361,9 @@ static void random_sample(struct sample *sample, size_t number, const struct wor
         location->uncertainty_m = 50;
     }
     random_visits(sample, world, c, rng, arena);
-    struct text json = {xmalloc(1024), 0, 1024};
-    append_request_json(&json, sample, number);
-    sample->json = json.data;
-    sample->json_len = json.len;
+    FILE *json = open_memstream(&sample->json, &sample->json_len);
+    append_request_json(json, sample, number);
+    fclose(json);
 }
 
 /* ---- measuring -------------------------------------------------------------------------- */

@@ -67,165 +67,146 @@ static const struct {
 
 /* ---- random campaigns ---------------------------------------------------------------- */
 
-struct text {
-    char *data;
-    size_t len, cap;
-};
+static void append_group(FILE *text, int depth);
 
-static void append(struct text *text, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append(struct text *text, const char *fmt, ...)
-{
-    for (;;) {
-        va_list args;
-        va_start(args, fmt);
-        int n = vsnprintf(text->data + text->len, text->cap - text->len, fmt, args);
-        va_end(args);
-        if ((size_t)n < text->cap - text->len) {
-            text->len += (size_t)n;
-            return;
-        }
-        text->cap *= 2;
-        text->data = xrealloc(text->data, text->cap);
-    }
-}
-
-static void append_group(struct text *text, int depth);
-
-static void append_condition(struct text *text, int depth)
+static void append_condition(FILE *text, int depth)
 {
     switch (below(depth < 3 ? 12 : 11)) {
     case 0:
-        append(text, "{\"segment\":\"%s\"", PICK(segments));
+        fprintf(text, "{\"segment\":\"%s\"", PICK(segments));
         if (chance(50))
-            append(text, ",\"within_days\":%u", 1 + below(40));
+            fprintf(text, ",\"within_days\":%u", 1 + below(40));
         if (chance(30))
-            append(text, ",\"min_count\":%u", 1 + below(4));
-        append(text, "}");
+            fprintf(text, ",\"min_count\":%u", 1 + below(4));
+        fprintf(text, "}");
         break;
     case 1:
-        append(text, "{\"data_segment\":{\"provider\":\"%s\",\"id\":\"%s\"}}", PICK(providers),
-               PICK(data_ids));
+        fprintf(text, "{\"data_segment\":{\"provider\":\"%s\",\"id\":\"%s\"}}", PICK(providers),
+                PICK(data_ids));
         break;
     case 2:
-        append(text, "{\"gender\":\"%s\"}", PICK(genders));
+        fprintf(text, "{\"gender\":\"%s\"}", PICK(genders));
         break;
     case 3: {
         uint32_t min = 13 + below(50);
-        append(text, "{\"age\":{\"min\":%u,\"max\":%u}}", min, min + below(30));
+        fprintf(text, "{\"age\":{\"min\":%u,\"max\":%u}}", min, min + below(30));
         break;
     }
     case 4:
-        append(text, "{\"keyword\":\"%s\"}", PICK(keywords));
+        fprintf(text, "{\"keyword\":\"%s\"}", PICK(keywords));
         break;
     case 5:
-        append(text, "{\"category\":\"%s\"}", PICK(categories));
+        fprintf(text, "{\"category\":\"%s\"}", PICK(categories));
         break;
     case 6:
-        append(text, "{\"domain\":\"%s\"}", PICK(domains));
+        fprintf(text, "{\"domain\":\"%s\"}", PICK(domains));
         break;
     case 7:
-        append(text, "{\"app_bundle\":\"%s\"}", PICK(bundles));
+        fprintf(text, "{\"app_bundle\":\"%s\"}", PICK(bundles));
         break;
     case 8:
-        append(text, "{\"device_type\":\"%s\"}", PICK(type_names));
+        fprintf(text, "{\"device_type\":\"%s\"}", PICK(type_names));
         break;
     case 9:
     case 10:
-        append(text, "{\"os\":\"%s\"}", PICK(os_names));
+        fprintf(text, "{\"os\":\"%s\"}", PICK(os_names));
         break;
     default:
         append_group(text, depth + 1);
     }
 }
 
-static void append_list(struct text *text, const char *name, uint32_t count, int depth,
+static void append_list(FILE *text, const char *name, uint32_t count, int depth,
                         const char **separator)
 {
     if (count == 0)
         return;
-    append(text, "%s\"%s\":[", *separator, name);
+    fprintf(text, "%s\"%s\":[", *separator, name);
     for (uint32_t i = 0; i < count; i++) {
-        append(text, i ? "," : "");
+        fprintf(text, i ? "," : "");
         append_condition(text, depth);
     }
-    append(text, "]");
+    fprintf(text, "]");
     *separator = ",";
 }
 
-static void append_group(struct text *text, int depth)
+static void append_group(FILE *text, int depth)
 {
     const char *separator = "";
-    append(text, "{");
+    fprintf(text, "{");
     uint32_t all = below(3), any = below(3), none = chance(30) ? 1 : 0;
     if (all + any + none == 0)
         all = 1;
     append_list(text, "all", all, depth, &separator);
     append_list(text, "any", any, depth, &separator);
     append_list(text, "none", none, depth, &separator);
-    append(text, "}");
+    fprintf(text, "}");
 }
 
-static void append_geo(struct text *text)
+static void append_geo(FILE *text)
 {
     uint32_t kind = below(10);
     if (kind < 4)
         return;
     if (kind < 7) {
-        append(text, ",\"geo\":{\"countries\":[\"%s\"]", PICK(countries));
+        fprintf(text, ",\"geo\":{\"countries\":[\"%s\"]", PICK(countries));
         if (chance(30))
-            append(text, ",\"regions\":[\"%s\"]", PICK(regions));
+            fprintf(text, ",\"regions\":[\"%s\"]", PICK(regions));
         if (chance(30))
-            append(text, ",\"cities\":[\"%s\",\"%s\"]", PICK(cities), PICK(cities));
+            fprintf(text, ",\"cities\":[\"%s\",\"%s\"]", PICK(cities), PICK(cities));
         if (chance(15))
-            append(text, ",\"postal_codes\":[\"%s\"]", PICK(postal_codes));
-        append(text, "}");
+            fprintf(text, ",\"postal_codes\":[\"%s\"]", PICK(postal_codes));
+        fprintf(text, "}");
         return;
     }
-    append(text, ",\"geo\":{\"radius\":[");
+    fprintf(text, ",\"geo\":{\"radius\":[");
     for (uint32_t f = 0, n = 1 + below(3); f < n; f++) {
         uint32_t c = below(3);
-        append(text, "%s{\"lat\":%.4f,\"lon\":%.4f,\"radius_m\":%u}", f ? "," : "",
-               centres[c].lat + ((int)below(200) - 100) / 1000.0,
-               centres[c].lon + ((int)below(200) - 100) / 1000.0, 1000 + below(20000));
+        fprintf(text, "%s{\"lat\":%.4f,\"lon\":%.4f,\"radius_m\":%u}", f ? "," : "",
+                centres[c].lat + ((int)below(200) - 100) / 1000.0,
+                centres[c].lon + ((int)below(200) - 100) / 1000.0, 1000 + below(20000));
     }
-    append(text, "]%s}", chance(30) ? ",\"max_accuracy_m\":30000" : "");
+    fprintf(text, "]%s}", chance(30) ? ",\"max_accuracy_m\":30000" : "");
 }
 
-static void append_schedule(struct text *text)
+static void append_schedule(FILE *text)
 {
     uint32_t start = below(23);
-    append(text, ",\"schedule\":{\"days\":[\"mon\",\"%s\",\"sat\"],\"hours\":[[%u,%u]],"
-                 "\"timezone\":\"%s\"}",
-           chance(50) ? "tue" : "sun", start, start + 1 + below(24 - start), PICK(zones));
+    fprintf(text, ",\"schedule\":{\"days\":[\"mon\",\"%s\",\"sat\"],\"hours\":[[%u,%u]],"
+                  "\"timezone\":\"%s\"}",
+            chance(50) ? "tue" : "sun", start, start + 1 + below(24 - start), PICK(zones));
 }
 
-static void append_campaign(struct text *text, int number)
+static void append_campaign(FILE *text, int number)
 {
-    append(text, "%s{\"id\":\"c%d\",\"bid_cpm\":1%s", number ? "," : "", number,
-           chance(5) ? ",\"status\":\"paused\"" : "");
+    fprintf(text, "%s{\"id\":\"c%d\",\"bid_cpm\":1%s", number ? "," : "", number,
+            chance(5) ? ",\"status\":\"paused\"" : "");
     append_geo(text);
     if (chance(10))
-        append(text, ",\"device\":{\"types\":[\"%s\"]}", PICK(type_names));
+        fprintf(text, ",\"device\":{\"types\":[\"%s\"]}", PICK(type_names));
     if (chance(80)) {
-        append(text, ",\"audience\":");
+        fprintf(text, ",\"audience\":");
         append_group(text, 1);
     }
     if (chance(20))
         append_schedule(text);
-    append(text, ",\"creatives\":[{\"id\":\"cr\",\"w\":300,\"h\":250,\"adm\":\"x\"}]}");
+    fprintf(text, ",\"creatives\":[{\"id\":\"cr\",\"w\":300,\"h\":250,\"adm\":\"x\"}]}");
 }
 
 static struct snapshot *random_snapshot(int count)
 {
-    struct text text = {xmalloc(1 << 16), 0, 1 << 16};
-    append(&text, "{\"campaigns\":[");
+    char *text_data;
+    size_t text_len;
+    FILE *text = open_memstream(&text_data, &text_len);
+    fprintf(text, "{\"campaigns\":[");
     for (int i = 0; i < count; i++)
-        append_campaign(&text, i);
-    append(&text, "]}");
+        append_campaign(text, i);
+    fprintf(text, "]}");
     struct campaign_set set;
     struct error err = {""};
-    ck_assert_msg(campaign_set_load(&set, text.data, text.len, &err) == 0, "%s", err.message);
-    free(text.data);
+    fclose(text);
+    ck_assert_msg(campaign_set_load(&set, text_data, text_len, &err) == 0, "%s", err.message);
+    free(text_data);
     return snapshot_build(&set);
 }
 
@@ -442,17 +423,20 @@ static void segment_request(struct bid_request *request, struct bid_context *con
 START_TEST(posting_lists_survive_the_term_table_growing)
 {
     enum { campaigns = 3000 };
-    struct text text = {xmalloc(1 << 16), 0, 1 << 16};
-    append(&text, "{\"campaigns\":[");
+    char *text_data;
+    size_t text_len;
+    FILE *text = open_memstream(&text_data, &text_len);
+    fprintf(text, "{\"campaigns\":[");
     for (int i = 0; i < campaigns; i++)
-        append(&text, "%s{\"id\":\"c%d\",\"bid_cpm\":1,\"creatives\":[{\"id\":\"c\",\"w\":1,"
+        fprintf(text, "%s{\"id\":\"c%d\",\"bid_cpm\":1,\"creatives\":[{\"id\":\"c\",\"w\":1,"
                       "\"h\":1,\"adm\":\"x\"}],\"audience\":{\"all\":[{\"segment\":\"s%d\"}]}}",
-               i ? "," : "", i, i);
-    append(&text, "]}");
+                i ? "," : "", i, i);
+    fprintf(text, "]}");
     struct campaign_set set;
     struct error err = {""};
-    ck_assert_msg(campaign_set_load(&set, text.data, text.len, &err) == 0, "%s", err.message);
-    free(text.data);
+    fclose(text);
+    ck_assert_msg(campaign_set_load(&set, text_data, text_len, &err) == 0, "%s", err.message);
+    free(text_data);
     struct snapshot *snapshot = snapshot_build(&set);
     struct bidder bidder = {.snapshot = snapshot};
     struct arena arena;
