@@ -2,19 +2,18 @@
 
 #include "geobid/campaign.h"
 #include "geobid/endpoint.h"
+#include "geobid/hmac_sha256.h"
 #include "geobid/ledger.h"
 #include "geobid/outbuf.h"
 #include "geobid/secret_file.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { mac_bytes = 32, signature_chars = 43 /* base64url of 32 bytes, unpadded */ };
+enum { signature_chars = 43 /* base64url of HMAC-SHA256's 32 bytes, unpadded */ };
 
 /* the macros the exchange substitutes (OpenRTB 2.5 §4.4) */
 #define PRICE_MACRO "${AUCTION_PRICE}"
@@ -57,6 +56,12 @@ static int set_key_hex(struct notice_signer *signer, const char *hex, struct err
     return 0;
 }
 
+/* Prepares the MAC key of signer from its key bytes (none yet: the empty key). */
+static void prepare_mac_key(struct notice_signer *signer)
+{
+    hmac_sha256_key_init(&signer->mac_key, signer->key, signer->key_len);
+}
+
 int notice_signer_init(struct notice_signer *signer, const char *public_url,
                        const char *listen, const char *key_hex, struct error *err)
 {
@@ -70,7 +75,10 @@ int notice_signer_init(struct notice_signer *signer, const char *public_url,
         if (set_base_url(signer, url, err) != 0)
             return -1;
     }
-    return key_hex != NULL ? set_key_hex(signer, key_hex, err) : 0;
+    if (key_hex != NULL && set_key_hex(signer, key_hex, err) != 0)
+        return -1;
+    prepare_mac_key(signer);
+    return 0;
 }
 
 int notice_signer_load_key(struct notice_signer *signer, const char *data_dir,
@@ -83,6 +91,7 @@ int notice_signer_load_key(struct notice_signer *signer, const char *data_dir,
     else if (secret_file_load(data_dir, "notice.key", signer->key, NOTICE_KEY_FILE_BYTES, err) != 0)
         return -1;
     signer->key_len = NOTICE_KEY_FILE_BYTES;
+    prepare_mac_key(signer);
     return 0;
 }
 
@@ -128,10 +137,8 @@ static void sign_bid(const struct notice_signer *signer, const struct notice_bid
     static const char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     struct slice message = signed_message(bid, arena);
-    uint8_t mac[mac_bytes + 1] = {0}; /* one zero byte past the end pads the last group */
-    unsigned int mac_len = mac_bytes;
-    HMAC(EVP_sha256(), signer->key, (int)signer->key_len, (const uint8_t *)message.ptr,
-         message.len, mac, &mac_len);
+    uint8_t mac[HMAC_SHA256_BYTES + 1] = {0}; /* a zero byte past the end pads the last group */
+    hmac_sha256_mac(&signer->mac_key, message.ptr, message.len, mac);
     for (size_t i = 0, out = 0; out < signature_chars; i += 3) {
         uint32_t group = (uint32_t)mac[i] << 16 | (uint32_t)mac[i + 1] << 8 | mac[i + 2];
         for (int shift = 18; shift >= 0 && out < signature_chars; shift -= 6)

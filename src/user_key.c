@@ -1,51 +1,25 @@
-/* The low-level SHA256_* functions are deprecated in OpenSSL 3 in favour of EVP, whose
- * contexts cannot be copied without allocating; see user_key.h for why hashing needs
- * copies of precomputed states. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-
 #include "geobid/user_key.h"
 
 #include "geobid/secret_file.h"
 
 #include <string.h>
 
-enum { sha256_block_bytes = 64 };
-
 static const char secret_file_name[] = "user-key.secret";
 
 /* ---- hashing ----------------------------------------------------------------- */
 
-/* Starts state on the key padded to one block and xored with pad (RFC 2104). */
-static void start_padded(SHA256_CTX *state, const uint8_t secret[USER_KEY_SECRET_BYTES],
-                         uint8_t pad)
-{
-    uint8_t block[sha256_block_bytes];
-    memset(block, pad, sizeof(block));
-    for (size_t i = 0; i < USER_KEY_SECRET_BYTES; i++)
-        block[i] ^= secret[i];
-    SHA256_Init(state);
-    SHA256_Update(state, block, sizeof(block));
-    explicit_bzero(block, sizeof(block));
-}
-
 void user_key_hasher_init(struct user_key_hasher *hasher,
                           const uint8_t secret[USER_KEY_SECRET_BYTES])
 {
-    start_padded(&hasher->inner, secret, 0x36);
-    start_padded(&hasher->outer, secret, 0x5c);
+    hmac_sha256_key_init(&hasher->key, secret, USER_KEY_SECRET_BYTES);
 }
 
 void user_key_of_id(const struct user_key_hasher *hasher, struct slice id,
                     struct user_key *key)
 {
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256_CTX state = hasher->inner;
-    SHA256_Update(&state, id.ptr, id.len);
-    SHA256_Final(digest, &state);
-    state = hasher->outer;
-    SHA256_Update(&state, digest, sizeof(digest));
-    SHA256_Final(digest, &state);
-    memcpy(key->bytes, digest, sizeof(key->bytes));
+    uint8_t mac[HMAC_SHA256_BYTES];
+    hmac_sha256_mac(&hasher->key, id.ptr, id.len, mac);
+    memcpy(key->bytes, mac, sizeof(key->bytes));
 }
 
 /* True when ifa is made of zeros and dashes only: the advertising id of a device

@@ -9,6 +9,8 @@
 #include "test_support.h"
 
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,54 @@ START_TEST(urls_carry_the_signed_bid_and_the_macros)
     /* one signature for the three */
     ck_assert_int_eq(memcmp(bid.nurl.ptr + bid.nurl.len - 43 - 23,
                             bid.lurl.ptr + bid.lurl.len - 43 - 23, 43), 0);
+}
+END_TEST
+
+/* Returns, NUL-terminated in arena, the signature docs/notices.md describes: OpenSSL's
+ * HMAC() of message under the key given in hex, base64url without padding. */
+static const char *documented_signature(const char *key_hex, const char *message)
+{
+    uint8_t key[NOTICE_KEY_MAX_BYTES];
+    size_t key_len = strlen(key_hex) / 2;
+    for (size_t i = 0; i < key_len; i++)
+        ck_assert_int_eq(sscanf(key_hex + 2 * i, "%2hhx", &key[i]), 1);
+    uint8_t mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len;
+    HMAC(EVP_sha256(), key, (int)key_len, (const uint8_t *)message, strlen(message), mac,
+         &mac_len);
+    char *text = arena_alloc(&arena, 4 * ((mac_len + 2) / 3) + 1);
+    int len = EVP_EncodeBlock((unsigned char *)text, mac, (int)mac_len);
+    while (len > 0 && text[len - 1] == '=')
+        len--;
+    text[len] = '\0';
+    for (char *c = text; *c != '\0'; c++)
+        *c = *c == '+' ? '-' : *c == '/' ? '_' : *c;
+    return text;
+}
+
+/* The signature format is fixed (notices already handed to exchanges must still verify
+ * after an upgrade): HMAC-SHA256 of "geobid-notice-1\n<len>:<c>\n<r>\n<p>\n<t>\n<cur>",
+ * for keys of the shortest, a middle and the longest length allowed. */
+START_TEST(signature_is_the_documented_hmac)
+{
+    const char *keys[] = {
+        "00112233445566778899aabbccddeeff", TEST_KEY,
+        TEST_KEY "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        struct notice_signer keyed;
+        ck_assert_int_eq(notice_signer_init(&keyed, "https://bid.example", NULL, keys[i], &err),
+                         0);
+        struct bid bid = {.imp = &imp, .campaign = &cafe, .price_micros = 2500000,
+                          .reservation_id = 77};
+        struct bid_response response = {.bids = &bid, .bid_count = 1};
+        notice_add_urls(&keyed, &response, 1795435200123, &arena);
+        const char *signature = memmem(bid.lurl.ptr, bid.lurl.len, "&s=", 3);
+        ck_assert_ptr_nonnull(signature);
+        const char *expected = documented_signature(
+            keys[i], "geobid-notice-1\n10:café & co\n77\n2500000\n1795435200\nEUR");
+        ck_assert_msg(strncmp(signature + 3, expected, 43) == 0 && signature[46] == '&',
+                      "key %zu: %.43s, expected %s", i, signature + 3, expected);
+    }
 }
 END_TEST
 
@@ -642,6 +692,7 @@ Suite *notice_suite(void)
     TCase *parse_case = tcase_create("parse");
     tcase_add_checked_fixture(parse_case, setup, teardown);
     tcase_add_test(parse_case, urls_carry_the_signed_bid_and_the_macros);
+    tcase_add_test(parse_case, signature_is_the_documented_hmac);
     tcase_add_test(parse_case, every_bid_of_a_response_gets_its_own_urls);
     tcase_add_test(parse_case, win_round_trip);
     tcase_add_test(parse_case, loss_round_trip);

@@ -24,6 +24,7 @@
 #include "geobid/clock.h"
 #include "geobid/endpoint.h"
 #include "geobid/error.h"
+#include "geobid/hmac_sha256.h"
 #include "geobid/slice.h"
 
 #include <stdbool.h>
@@ -41,6 +42,7 @@ enum {
 struct notice_signer {
     uint8_t key[NOTICE_KEY_MAX_BYTES];
     size_t key_len;                     /* 0 until a key is set */
+    struct hmac_sha256_key mac_key;     /* key, prepared for signing */
     char base_url[NOTICE_BASE_URL_MAX]; /* "http://host:port[/prefix]", no trailing '/' */
     size_t base_url_len;
 };
@@ -119,8 +121,10 @@ bool notice_path(struct slice path);
  * {"status":"committed"|"released"|"duplicate"|"late_committed"|"late_refused"|
  * "stale"|"accepted"} (accepted: no ledger). 400 malformed or above the bid's price,
  * 403 bad signature, 404 unknown bid, 410 too old to be remembered, 405 not a GET,
- * each with {"error":"..."} and no change. Takes only the ledger's per-campaign locks;
- * no other I/O. */
+ * each with {"error":"..."} and no change. Takes only the ledger's per-campaign (and
+ * frequency-shard) locks; the only I/O is the first win or bill of a capped campaign's
+ * bid writing its frequency count through (unsynced, waiting only for other count
+ * writes; see ledger_commit()). */
 void notice_handle(const struct notice_handler *handler, const struct endpoint_request *request,
                    struct arena *arena, struct endpoint_reply *reply);
 

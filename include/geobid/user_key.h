@@ -3,20 +3,16 @@
  * A request's id is the first present of user.buyeruid, device.ifa, user.id. The
  * hashing secret is created once and kept in --data-dir, so keys survive restarts.
  *
- * Hashing runs on the hot path, so the hasher keeps HMAC's two padded-key SHA-256
- * states (RFC 2104: H(K ^ opad || H(K ^ ipad || id))) computed once from the secret,
- * and hashing an id is two SHA-256 finishes on copies of them: about 0.1 µs, no
- * allocation, no lock. OpenSSL 3's one-shot HMAC() computes the same bytes but fetches
- * the algorithm and allocates a dozen times per call (about 1.1 µs); the tests check
- * both agree. */
+ * Hashing runs on the hot path, so the hasher keeps the secret prepared as an HMAC key
+ * (hmac_sha256.h): hashing an id takes about 0.1 µs, no allocation, no lock. */
 #ifndef GEOBID_USER_KEY_H
 #define GEOBID_USER_KEY_H
 
 #include "geobid/bid_request.h"
 #include "geobid/error.h"
+#include "geobid/hmac_sha256.h"
 #include "geobid/slice.h"
 
-#include <openssl/sha.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,8 +24,7 @@ struct user_key {
 
 /* Immutable once prepared: any number of threads may hash with one hasher. */
 struct user_key_hasher {
-    SHA256_CTX inner; /* after the block K ^ ipad */
-    SHA256_CTX outer; /* after the block K ^ opad */
+    struct hmac_sha256_key key; /* the secret, prepared */
 };
 
 /* Loads the secret from data_dir/user-key.secret, creating it (random, mode 0600,
