@@ -5,7 +5,7 @@
 #include "geobid/segment_import.h"
 #include "geobid/user_store.h"
 
-/* Answers 503 and returns false when the bidder keeps no profiles (no --data-dir). */
+/* Answers 503 and returns false when the bidder stores no segments (no --data-dir). */
 static bool has_profile_store(const struct admin *admin, struct arena *arena,
                               struct endpoint_reply *reply)
 {
@@ -73,8 +73,11 @@ void admin_delete_user(const struct admin *admin, const struct endpoint_request 
                        struct endpoint_reply *reply)
 {
     (void)request;
-    if (!has_profile_store(admin, arena, reply))
+    if (admin->bidder->user_keys == NULL) { /* nothing is kept about anyone */
+        endpoint_reply_error(reply, arena, 503,
+                             "no --data-dir: segments and profiles need durable state");
         return;
+    }
     bool erased;
     struct error err;
     enum profile_status status = user_store_erase(admin->bidder, params[0], &erased, &err);

@@ -17,7 +17,7 @@ static bool schedule_offset(const struct schedule *schedule, const struct locati
         return true;
     }
     if (schedule->zone == NULL && location->has_utc_offset) {
-        *offset_s = location->utc_offset_min * 60;
+        *offset_s = location->utc_offset_min * 60; /* decoders keep |offset| <= 18 h */
         return true;
     }
     return false;

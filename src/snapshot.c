@@ -152,3 +152,16 @@ const struct campaign_ids *snapshot_country_bucket(const struct snapshot *snapsh
         return NULL;
     return &snapshot->by_country[country_bucket_index(code)];
 }
+
+size_t campaign_ids_merge(const struct campaign_ids *a, const struct campaign_ids *b,
+                          uint32_t *out)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->count || j < b->count) {
+        uint32_t next = j == b->count || (i < a->count && a->ids[i] <= b->ids[j]) ? a->ids[i++]
+                                                                                  : b->ids[j++];
+        if (n == 0 || out[n - 1] != next)
+            out[n++] = next;
+    }
+    return n;
+}

@@ -791,20 +791,6 @@ static void gather_context(struct gathered *gathered, const struct bid_request *
     gather(gathered, TERM_OS, request->device.os, (struct slice){0});
 }
 
-/* Merges two ascending lists into out (room for both), dropping repeats. */
-static size_t merge_ascending(const struct campaign_ids *a, const struct campaign_ids *b,
-                              uint32_t *out)
-{
-    size_t i = 0, j = 0, n = 0;
-    while (i < a->count || j < b->count) {
-        uint32_t next = j == b->count || (i < a->count && a->ids[i] <= b->ids[j]) ? a->ids[i++]
-                                                                                  : b->ids[j++];
-        if (n == 0 || out[n - 1] != next)
-            out[n++] = next;
-    }
-    return n;
-}
-
 /* Unions the gathered lists pairwise, round after round: O(total × log lists). */
 static struct campaign_ids union_lists(struct gathered *gathered)
 {
@@ -820,7 +806,8 @@ static struct campaign_ids union_lists(struct gathered *gathered)
             }
             struct campaign_ids *b = &gathered->lists[i + 1];
             uint32_t *ids = arena_alloc(gathered->arena, (a->count + b->count) * sizeof(uint32_t));
-            gathered->lists[kept++] = (struct campaign_ids){ids, merge_ascending(a, b, ids)};
+            gathered->lists[kept++] =
+                (struct campaign_ids){ids, campaign_ids_merge(a, b, ids)};
         }
         gathered->count = kept;
     }

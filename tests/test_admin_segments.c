@@ -166,6 +166,11 @@ START_TEST(without_a_data_dir_503)
     assert_reply(&reply, 503, expected);
     reply = call(&no_store, "DELETE", "/v1/users/alice", "", "");
     assert_reply(&reply, 503, expected);
+    /* without a data dir, a process-lifetime key still counts frequency by person: erasure
+     * works, there are just no segments to erase */
+    stateless.user_keys = bidder.user_keys;
+    reply = call(&no_store, "DELETE", "/v1/users/alice", "", "");
+    assert_reply(&reply, 200, "{\"erased\":false}\n");
 }
 END_TEST
 

@@ -23,6 +23,11 @@ struct campaign_ids {
     size_t count;
 };
 
+/* Merges two ascending lists into out (room for a->count + b->count ids), dropping
+ * repeats; returns how many ids out holds. */
+size_t campaign_ids_merge(const struct campaign_ids *a, const struct campaign_ids *b,
+                          uint32_t *out);
+
 enum { SNAPSHOT_COUNTRY_BUCKETS = 26 * 26 };
 
 struct targeting;
