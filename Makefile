@@ -41,7 +41,7 @@ FIXTURES  := $(BUILD)/fixtures/geoip2-city.mmdb $(BUILD)/fixtures/dbip-city.mmdb
 PB_FIXTURES := $(patsubst tests/fixtures/pb/%.txtpb,$(BUILD)/fixtures/pb/%.pb,$(wildcard tests/fixtures/pb/*.txtpb))
 GEOIP_DIR := data/geoip
 
-.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench bench-json bench-targeting sim deps clean
+.PHONY: all run test unit-tests check-asan fuzz fuzz-replay bench bench-json bench-targeting bench-notice sim deps clean
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
@@ -157,6 +157,13 @@ sim: $(BUILD)/sim-day
 # Profile store lookups with 1,000,000 people stored (see bench/bench_profile.c).
 $(BUILD)/bench-profile: bench/bench_profile.c $(BUILD)/libgeobid-load.a $(BUILD)/libgeobid.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+# Building and verifying notice URLs (make bench-notice; not part of make bench).
+$(BUILD)/bench-notice: bench/bench_notice.c $(BUILD)/libgeobid.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) $(LDLIBS) -o $@
+
+bench-notice: $(BUILD)/bench-notice
+	$(BUILD)/bench-notice
 
 bench: deps
 	$(MAKE) $(PROGRAMS) $(BUILD)/bench-pipeline $(BUILD)/bench-targeting $(BUILD)/bench-profile \

@@ -32,7 +32,7 @@ static void check_sections(const struct gpp_string *gpp, const char *text, size_
         FUZZ_CHECK((choice == GPP_US_NOT_A_US_SECTION) ==
                    (gpp->section_ids[i] < GPP_SECTION_US_NATIONAL || gpp->section_ids[i] > 27));
         struct tcf_consent consent;
-        if (gpp->section_ids[i] == GPP_SECTION_TCF_EU_V2 && tcf_decode(section, &consent) == TCF_OK)
+        if (gpp->section_ids[i] == GPP_SECTION_TCF_EU_V2 && tcf_decode(section, 42, &consent) == TCF_OK)
             (void)tcf_vendor_consent(&consent, 42);
     }
 }
@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data;
     enum gpp_status status = gpp_parse((struct slice){text, size}, &gpp);
     FUZZ_CHECK(status >= GPP_OK && status <= GPP_SECTION_COUNT_MISMATCH);
+    FUZZ_CHECK((status == GPP_TOO_LONG) == (size > GPP_MAX_TEXT_LEN));
     FUZZ_CHECK(gpp_strerror(status)[0] != '\0');
     if (status != GPP_OK)
         return 0;

@@ -47,6 +47,13 @@ void openrtb_geo_set_point(struct openrtb_geo *geo, double lat, double lon)
     geo->lon = geo->has_point ? lon : 0;
 }
 
+void openrtb_geo_set_utcoffset(struct openrtb_geo *geo, int64_t minutes)
+{
+    geo->has_utcoffset = minutes >= -OPENRTB_MAX_UTCOFFSET_MIN &&
+                         minutes <= OPENRTB_MAX_UTCOFFSET_MIN;
+    geo->utcoffset_min = geo->has_utcoffset ? (int32_t)minutes : 0;
+}
+
 struct slice bid_response_bid_id(const struct bid *bid, struct arena *arena)
 {
     struct slice imp_id = bid->imp->id, campaign_id = bid->campaign->id;

@@ -62,20 +62,6 @@ static struct campaign_ids fence_candidates(const struct snapshot *snapshot,
     return out;
 }
 
-/* Merges two ascending id lists into out (room for both), dropping duplicates. */
-static void merge_unique(const struct campaign_ids *a, const struct campaign_ids *b,
-                         struct campaign_ids *out)
-{
-    size_t i = 0, j = 0, n = 0;
-    while (i < a->count || j < b->count) {
-        uint32_t next = j == b->count || (i < a->count && a->ids[i] <= b->ids[j]) ? a->ids[i++]
-                                                                                  : b->ids[j++];
-        if (n == 0 || out->ids[n - 1] != next)
-            out->ids[n++] = next;
-    }
-    out->count = n;
-}
-
 /* Returns, ascending and without duplicates, every campaign reached through geo whose
  * index entry the location reaches: fences whose radius contains the point with a good
  * enough accuracy, the location's country bucket, and the campaigns without geo
@@ -93,10 +79,10 @@ static struct campaign_ids geo_candidates(const struct snapshot *snapshot,
     struct campaign_ids fenced = fence_candidates(snapshot, location, arena);
     size_t local_count = fenced.count + by_country->count;
     struct campaign_ids local = {arena_alloc(arena, local_count * sizeof(uint32_t)), 0};
-    merge_unique(&fenced, by_country, &local);
+    local.count = campaign_ids_merge(&fenced, by_country, local.ids);
     struct campaign_ids all = {
         arena_alloc(arena, (local.count + snapshot->everywhere.count) * sizeof(uint32_t)), 0};
-    merge_unique(&local, &snapshot->everywhere, &all);
+    all.count = campaign_ids_merge(&local, &snapshot->everywhere, all.ids);
     return all;
 }
 
@@ -114,7 +100,7 @@ static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
         return by_geo;
     struct campaign_ids all = {
         arena_alloc(arena, (by_geo.count + by_audience.count) * sizeof(uint32_t)), 0};
-    merge_unique(&by_geo, &by_audience, &all);
+    all.count = campaign_ids_merge(&by_geo, &by_audience, all.ids);
     return all;
 }
 
@@ -429,8 +415,10 @@ size_t bidder_decide(const struct bidder *bidder, const struct bid_context *cont
     return response->bid_count;
 }
 
-/* Hashes the request's user id and looks its profile up, when the bidder has a store.
- * A profile that cannot be read counts as empty: the request is still answered. */
+/* Hashes the request's user id (for frequency caps: store_ids is enough) and looks its
+ * profile up when the bidder has a store and the request allows personalising (segments
+ * are unusable otherwise, so the person's profile is not even read). A profile that
+ * cannot be read counts as empty: the request is still answered. */
 static void load_profile(const struct bidder *bidder, struct bid_context *context,
                          struct arena *arena)
 {
@@ -438,9 +426,23 @@ static void load_profile(const struct bidder *bidder, struct bid_context *contex
         !user_key_of_request(bidder->user_keys, context->request, &context->user_key))
         return;
     context->has_user_key = true;
-    if (bidder->profiles != NULL)
+    if (bidder->profiles != NULL && context->permissions.personalize)
         profile_store_lookup(bidder->profiles, &context->user_key, context->now_ms / 1000, arena,
                              &context->profile);
+}
+
+void bidder_prepare(const struct bidder *bidder, struct bid_request *request,
+                    struct arena *arena, struct bid_context *context)
+{
+    const struct clock *clock = bidder->clock ? bidder->clock : &clock_system;
+    *context = (struct bid_context){
+        .request = request,
+        .permissions = privacy_apply(&bidder->privacy, request, arena),
+        .now_ms = clock_now_ms(clock),
+    };
+    if (context->permissions.store_ids)
+        load_profile(bidder, context, arena);
+    geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &context->location);
 }
 
 enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb_codec *codec,
@@ -450,15 +452,8 @@ enum bid_outcome bidder_handle(const struct bidder *bidder, const struct openrtb
     struct bid_request *request = arena_alloc(arena, sizeof(*request));
     if (codec->decode(request_body, request_len, arena, request, err) != 0)
         return BID_OUTCOME_BAD_REQUEST;
-    const struct clock *clock = bidder->clock ? bidder->clock : &clock_system;
-    struct bid_context context = {
-        .request = request,
-        .permissions = privacy_apply(&bidder->privacy, request, arena),
-        .now_ms = clock_now_ms(clock),
-    };
-    if (context.permissions.store_ids)
-        load_profile(bidder, &context, arena);
-    geo_resolve(bidder->geo, request, bidder->snapshot->needs_locality, &context.location);
+    struct bid_context context;
+    bidder_prepare(bidder, request, arena, &context);
     struct bid_response response;
     if (bidder_decide(bidder, &context, arena, &response) == 0)
         return BID_OUTCOME_NO_BID;

@@ -47,6 +47,8 @@ static const struct option_row option_table[] = {
      "hex HMAC key signing notice URLs (default: DATA_DIR/notice.key, created once)"},
     {"reservation-ttl", OPTION_INTEGER, FIELD(reservation_ttl_s), "120", 1, 86400,
      "seconds a bid's budget reservation waits for its win or loss notice"},
+    {"max-reservations", OPTION_INTEGER, FIELD(max_reservations), "1048576", 1024, 1L << 27,
+     "budget reservations outstanding at once (>= peak bids/s x --reservation-ttl)"},
     {"max-body-bytes", OPTION_INTEGER, FIELD(max_body_bytes), "65536", 1024, 16 << 20,
      "largest request body, after decompression"},
     {"max-header-bytes", OPTION_INTEGER, FIELD(max_header_bytes), "8192", 1024, 1 << 20,

@@ -84,9 +84,16 @@ static inline uint64_t consent_bits_read(struct consent_bits *bits, unsigned wid
         return 0;
     }
     uint64_t value = 0;
-    for (unsigned i = 0; i < width; i++)
-        value = value << 1 | consent_bits_bit(bits, bits->position + i);
-    bits->position += width;
+    while (width > 0) { /* up to a character's six bits at a time */
+        unsigned offset = (unsigned)(bits->position % 6), take = 6 - offset;
+        if (take > width)
+            take = width;
+        unsigned sextet =
+            (unsigned)consent_bits_sextet((unsigned char)bits->text[bits->position / 6]);
+        value = value << take | ((sextet >> (6 - offset - take)) & ((1u << take) - 1));
+        bits->position += take;
+        width -= take;
+    }
     return value;
 }
 

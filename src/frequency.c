@@ -81,18 +81,27 @@ static bool entry_is_spent(const struct entry *e, int64_t now_ms)
     return e->pending == 0 && e->window_end_ms <= now_ms;
 }
 
-/* Rebuilds the shard with room for twice its live entries, dropping spent ones and
- * tombstones. */
-static void shard_rehash(struct shard *shard, int64_t now_ms)
+/* The capacity for the shard's entries still worth keeping at now_ms: room for four
+ * times as many (shard locked). */
+static size_t shard_wanted_capacity(const struct shard *shard, int64_t now_ms)
 {
-    struct entry *old = shard->entries;
-    size_t old_capacity = shard->capacity, live = 0;
-    for (size_t i = 0; i < old_capacity; i++)
-        live += old[i].state == ENTRY_USED && !entry_is_spent(&old[i], now_ms);
-    size_t capacity = shard_initial_capacity;
+    size_t live = 0, capacity = shard_initial_capacity;
+    for (size_t i = 0; i < shard->capacity; i++)
+        live += shard->entries[i].state == ENTRY_USED &&
+                !entry_is_spent(&shard->entries[i], now_ms);
     while (capacity < 4 * (live + 1))
         capacity *= 2;
-    shard->entries = xcalloc(capacity, sizeof(struct entry));
+    return capacity;
+}
+
+/* Moves the shard's entries worth keeping into entries (zeroed, capacity slots, at
+ * least twice as many as those), dropping spent ones and tombstones (shard locked). */
+static void shard_rehash_into(struct shard *shard, struct entry *entries, size_t capacity,
+                              int64_t now_ms)
+{
+    struct entry *old = shard->entries;
+    size_t old_capacity = shard->capacity;
+    shard->entries = entries;
     shard->capacity = capacity;
     shard->used = shard->tombstones = 0;
     for (size_t i = 0; i < old_capacity; i++) {
@@ -104,12 +113,21 @@ static void shard_rehash(struct shard *shard, int64_t now_ms)
     free(old);
 }
 
-/* Returns the entry of (user, campaign), created empty when absent and create. */
+/* Whether the shard is more than num/den full, tombstones included (shard locked). */
+static bool shard_fuller_than(const struct shard *shard, size_t num, size_t den)
+{
+    return den * (shard->used + shard->tombstones + 1) > num * shard->capacity;
+}
+
+/* Returns the entry of (user, campaign), created empty when absent and create. Grows
+ * the shard here only when frequency_maintain() has not kept up (over 3/4 full). */
 static struct entry *shard_find(struct shard *shard, const struct user_key *user,
                                 uint32_t campaign, bool create, int64_t now_ms)
 {
-    if (create && 2 * (shard->used + shard->tombstones + 1) > shard->capacity)
-        shard_rehash(shard, now_ms);
+    if (create && shard_fuller_than(shard, 3, 4)) {
+        size_t capacity = shard_wanted_capacity(shard, now_ms);
+        shard_rehash_into(shard, xcalloc(capacity, sizeof(struct entry)), capacity, now_ms);
+    }
     size_t i = shard_probe(shard, user, campaign);
     struct entry *e = &shard->entries[i];
     if (e->state == ENTRY_USED)
@@ -139,6 +157,30 @@ struct frequency_table *frequency_table_new(void)
         table->shards[s].entries = xcalloc(shard_initial_capacity, sizeof(struct entry));
     }
     return table;
+}
+
+/* Rebuilds one shard when it is more than half full, allocating outside its lock. */
+static void shard_maintain(struct shard *shard, int64_t now_ms)
+{
+    pthread_mutex_lock(&shard->lock);
+    size_t capacity = shard_fuller_than(shard, 1, 2) ? shard_wanted_capacity(shard, now_ms) : 0;
+    pthread_mutex_unlock(&shard->lock);
+    if (capacity == 0)
+        return;
+    struct entry *entries = xcalloc(capacity, sizeof(struct entry));
+    pthread_mutex_lock(&shard->lock);
+    if (shard_fuller_than(shard, 1, 2) && 2 * (shard->used + 1) <= capacity) {
+        shard_rehash_into(shard, entries, capacity, now_ms);
+        entries = NULL;
+    }
+    pthread_mutex_unlock(&shard->lock);
+    free(entries);
+}
+
+void frequency_maintain(struct frequency_table *table, int64_t now_ms)
+{
+    for (size_t s = 0; s < shard_count; s++)
+        shard_maintain(&table->shards[s], now_ms);
 }
 
 void frequency_table_free(struct frequency_table *table)

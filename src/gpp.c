@@ -123,6 +123,8 @@ enum gpp_status gpp_parse(struct slice text, struct gpp_string *out)
 {
     if (text.len == 0)
         return GPP_EMPTY;
+    if (text.len > GPP_MAX_TEXT_LEN)
+        return GPP_TOO_LONG;
     struct slice header = until_tilde(text, 0);
     enum gpp_status status = parse_header(header, out);
     return status == GPP_OK ? split_sections(text, header.len, out) : status;
@@ -143,6 +145,8 @@ const char *gpp_strerror(enum gpp_status status)
         return "valid GPP string";
     case GPP_EMPTY:
         return "empty GPP string";
+    case GPP_TOO_LONG:
+        return "GPP string too long";
     case GPP_NOT_BASE64URL:
         return "GPP header is not base64url";
     case GPP_TRUNCATED:

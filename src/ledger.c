@@ -374,6 +374,14 @@ static void raise_lease(struct pending_book *pending)
     pthread_mutex_unlock(&account->lock);
 }
 
+/* The account's book must be written again (its last write failed). */
+static void mark_changed(struct ledger_account *account)
+{
+    pthread_mutex_lock(&account->lock);
+    account->changed = true;
+    pthread_mutex_unlock(&account->lock);
+}
+
 /* Writes the books in one synced batch. */
 static int write_batch(struct ledger *ledger, struct pending_book *books, size_t count,
                        struct error *err)
@@ -394,6 +402,7 @@ static int write_batch(struct ledger *ledger, struct pending_book *books, size_t
 static void maintain(struct ledger *ledger, int64_t now_ms, bool closing)
 {
     ledger_expire(ledger, now_ms);
+    frequency_maintain(ledger->frequency, now_ms);
     struct account_table *table = atomic_load_explicit(&ledger->accounts, memory_order_relaxed);
     struct pending_book *books = xcalloc(table->count + 1, sizeof(*books));
     size_t count = 0;
@@ -403,12 +412,14 @@ static void maintain(struct ledger *ledger, int64_t now_ms, bool closing)
     if (ledger->store != NULL && write_batch(ledger, books, count, &err) != 0) {
         fprintf(stderr, "geobid: %s (leases not extended)\n", err.message);
         for (size_t i = 0; i < count; i++)
-            books[i].account->changed = true;
+            mark_changed(books[i].account);
     } else if (ledger->store != NULL) {
         for (size_t i = 0; i < count; i++)
             raise_lease(&books[i]);
     }
     free(books);
+    if (ledger->store != NULL && ledger_store_sync_counts(ledger->store, &err) != 0)
+        fprintf(stderr, "geobid: %s\n", err.message);
 }
 
 void ledger_tick(struct ledger *ledger, int64_t now_ms)
@@ -619,6 +630,7 @@ void ledger_close(struct ledger *ledger)
 int ledger_erase_user(struct ledger *ledger, const struct user_key *key, struct error *err)
 {
     pthread_mutex_lock(&ledger->admin_lock);
+    ledger_forget_user(ledger, key); /* first, so that no notice counts them again */
     int erased = (int)frequency_erase_user(ledger->frequency, key);
     if (ledger->store != NULL) {
         int stored = ledger_store_erase_user(ledger->store, key, err);

@@ -23,7 +23,8 @@ enum {
 struct ledger_hour {
     int64_t hour;                /* hours since the Unix epoch; 0: unused */
     uint64_t bids, wins, impressions;
-    int64_t spend_micros, reserved_micros;
+    int64_t spend_micros;
+    int64_t reserved_gross_micros; /* reserved during the hour, whatever became of it */
 };
 
 /* An account's numbers, as kept on disk (native layout: the data directory belongs to
@@ -53,6 +54,8 @@ struct ledger_account {
     int64_t lease_day;           /* day the lease was granted for; -1: none */
     int64_t reserved_since_tick; /* sizes the next lease */
     bool changed;                /* book differs from what was last written */
+    /* bids refused since start, by status (LEDGER_OUT_OF_FLIGHT..LEDGER_BUSY); lock-free */
+    _Atomic uint64_t refused[LEDGER_BUSY + 1];
     struct pacing pacing;
     int64_t pacing_next_ms;      /* when the next pacing interval starts */
 };
@@ -131,6 +134,11 @@ struct frequency_cap account_cap(const struct ledger_account *account);
 /* Expires every outstanding reservation whose TTL has passed at now_ms. */
 void ledger_expire(struct ledger *ledger, int64_t now_ms);
 
+/* Removes user from every reservation that may still count an impression (outstanding,
+ * or expired: a late win counts), so that their notices count nothing for the person.
+ * Waits out notices settling them. Admin lock held. */
+void ledger_forget_user(struct ledger *ledger, const struct user_key *user);
+
 /* ---- ledger_stats.c -------------------------------------------------------------- */
 
 /* Returns the hourly counters of now_ms's hour in book, starting them when new. */
@@ -138,7 +146,9 @@ struct ledger_hour *ledger_book_hour(struct ledger_book *book, int64_t now_ms);
 
 /* ---- ledger_store.c (LMDB) ----------------------------------------------------------- */
 
-/* Opens (creating) the store in <data_dir>/ledger. NULL with err on failure. */
+/* Opens (creating) the store: the LMDB environments <data_dir>/ledger (epoch, accounts)
+ * and <data_dir>/frequency (counts), each with its own writer lock. NULL with err on
+ * failure. */
 struct ledger_store *ledger_store_open(const char *data_dir, struct error *err);
 
 void ledger_store_close(struct ledger_store *store);
@@ -178,17 +188,23 @@ int ledger_store_commit(struct ledger_store_batch *batch, struct error *err);
 /* Abandons the batch. */
 void ledger_store_abort(struct ledger_store_batch *batch);
 
-/* Writes one frequency count in its own transaction, at once (not synced: a killed
- * process cannot lose it; the next batch syncs it). Safe from any thread; concurrent
- * writes of one (user, campaign) keep the largest count. 0, or -1 with err. */
+/* Writes one frequency count in its own transaction of the frequency environment, at
+ * once (not synced: a killed process cannot lose it; ledger_store_sync_counts() makes it
+ * safe from an OS crash). Waits only for other count writes (never for a batch or a
+ * sync). Safe from any thread; concurrent writes of one (user, campaign) keep the
+ * largest count. 0, or -1 with err. */
 int ledger_store_write_count(struct ledger_store *store, struct slice campaign_id,
                              const struct frequency_record *record, struct error *err);
+
+/* Syncs the frequency environment to disk, taking no writer lock (count writes go on
+ * meanwhile). 0, or -1 with err. */
+int ledger_store_sync_counts(struct ledger_store *store, struct error *err);
 
 /* Deletes every frequency count whose window has ended by now_ms. Returns how many, or
  * -1 with err. */
 int ledger_store_purge_counts(struct ledger_store *store, int64_t now_ms, struct error *err);
 
-/* Deletes every frequency count of user. Returns how many, or -1 with err. */
+/* Deletes every frequency count of user, synced. Returns how many, or -1 with err. */
 int ledger_store_erase_user(struct ledger_store *store, const struct user_key *user,
                             struct error *err);
 

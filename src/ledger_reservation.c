@@ -7,6 +7,7 @@
 
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 
 #define SEQUENCE_MASK ((UINT64_C(1) << LEDGER_EPOCH_SHIFT) - 1)
 
@@ -45,29 +46,44 @@ static void slot_publish(struct ledger_slot *slot, uint64_t sequence, enum slot_
 
 /* ---- reserve -------------------------------------------------------------------------- */
 
-/* Claims the slot of the next sequence for a new reservation and returns the sequence,
- * or 0 when that slot still holds an outstanding reservation (the ring is full). Must
- * be called without any account lock: it may wait for a notice settling the slot's
- * previous reservation, and that notice takes its account's lock. */
+/* Moves the sequence counter past sequence, whose slot has been claimed (by whoever:
+ * every reserver helps, so no sequence is ever taken without its slot). */
+static void pass_sequence(struct ledger *ledger, uint64_t sequence)
+{
+    atomic_compare_exchange_strong_explicit(&ledger->next_sequence, &sequence, sequence + 1,
+                                            memory_order_release, memory_order_relaxed);
+}
+
+/* Claims the slot of the next sequence for a new reservation (SLOT_BUSY, ours until
+ * published) and returns the sequence, or 0 when that slot still holds an outstanding
+ * reservation: the ring is full, and this returns at once rather than wait for a notice
+ * or the expiry. The only wait is for a notice holding the slot's previous reservation
+ * (SLOT_BUSY, a few microseconds): it may leave it outstanding. A sequence is taken by
+ * claiming its slot, and the counter moves on after, so every sequence below the
+ * counter has its slot. Must be called without any account lock: that notice takes its
+ * account's lock. */
 static uint64_t claim_new_slot(struct ledger *ledger)
 {
-    uint64_t sequence = atomic_load_explicit(&ledger->next_sequence, memory_order_relaxed);
-    do {
-        uint64_t tag = atomic_load_explicit(&slot_of(ledger, sequence)->tag, memory_order_acquire);
+    for (;;) {
+        uint64_t sequence = atomic_load_explicit(&ledger->next_sequence, memory_order_acquire);
+        struct ledger_slot *slot = slot_of(ledger, sequence);
+        uint64_t tag = atomic_load_explicit(&slot->tag, memory_order_acquire);
+        if (tag_sequence(tag) >= sequence) { /* taken meanwhile */
+            pass_sequence(ledger, sequence);
+            continue;
+        }
         if (tag_state(tag) == SLOT_LIVE)
             return 0;
-    } while (!atomic_compare_exchange_weak_explicit(&ledger->next_sequence, &sequence,
-                                                    sequence + 1, memory_order_relaxed,
-                                                    memory_order_relaxed));
-    struct ledger_slot *slot = slot_of(ledger, sequence);
-    for (;;) {
-        uint64_t tag = atomic_load_explicit(&slot->tag, memory_order_acquire);
-        if (tag_state(tag) != SLOT_BUSY && tag_state(tag) != SLOT_LIVE &&
-            atomic_compare_exchange_weak_explicit(&slot->tag, &tag,
-                                                  make_tag(sequence, SLOT_BUSY),
-                                                  memory_order_acquire, memory_order_relaxed))
+        if (tag_state(tag) == SLOT_BUSY) {
+            sched_yield();
+            continue;
+        }
+        if (atomic_compare_exchange_strong_explicit(&slot->tag, &tag,
+                                                    make_tag(sequence, SLOT_BUSY),
+                                                    memory_order_acquire, memory_order_relaxed)) {
+            pass_sequence(ledger, sequence);
             return sequence;
-        sched_yield();
+        }
     }
 }
 
@@ -122,7 +138,7 @@ static void book_reservation(struct ledger_account *account, int64_t cost, int s
 {
     account->reserved_micros += sign * cost;
     account->reserved_since_tick += sign * cost;
-    ledger_book_hour(&account->book, now_ms)->reserved_micros += sign * cost;
+    ledger_book_hour(&account->book, now_ms)->reserved_gross_micros += sign * cost;
     account->changed = true;
 }
 
@@ -199,6 +215,8 @@ enum ledger_status ledger_reserve(struct ledger *ledger, const struct ledger_bid
     if (status != LEDGER_OK) {
         if (pending)
             frequency_cancel(ledger->frequency, bid->user_key, account->index);
+        if (status <= LEDGER_BUSY)
+            atomic_fetch_add_explicit(&account->refused[status], 1, memory_order_relaxed);
         return status;
     }
     if (sequence == 0) {
@@ -435,4 +453,39 @@ void ledger_expire(struct ledger *ledger, int64_t now_ms)
     uint64_t end = atomic_load_explicit(&ledger->next_sequence, memory_order_acquire);
     while (ledger->sweep_sequence < end && expire_one(ledger, ledger->sweep_sequence, now_ms))
         ledger->sweep_sequence++;
+}
+
+/* ---- erasure ------------------------------------------------------------------------ */
+
+/* Removes user from the reservation at sequence when it may still count an impression. */
+static void forget_in_slot(struct ledger *ledger, uint64_t sequence, const struct user_key *user)
+{
+    struct ledger_slot *slot = slot_of(ledger, sequence);
+    for (;;) {
+        uint64_t tag = atomic_load_explicit(&slot->tag, memory_order_acquire);
+        enum slot_state state = tag_state(tag);
+        if (tag_sequence(tag) != sequence || (state != SLOT_BUSY && state != SLOT_LIVE &&
+                                              state != SLOT_EXPIRED))
+            return; /* reused, or settled for good */
+        if (state == SLOT_BUSY) {
+            sched_yield(); /* a notice settling it, which counts before it lets go */
+            continue;
+        }
+        if (!slot_claim(slot, tag))
+            continue;
+        if (slot->has_user && memcmp(slot->user.bytes, user->bytes, sizeof(user->bytes)) == 0) {
+            slot->has_user = false;
+            slot->user = (struct user_key){{0}};
+        }
+        slot_publish(slot, sequence, state);
+        return;
+    }
+}
+
+void ledger_forget_user(struct ledger *ledger, const struct user_key *user)
+{
+    uint64_t end = atomic_load_explicit(&ledger->next_sequence, memory_order_acquire);
+    uint64_t ring_size = ledger->ring_mask + 1;
+    for (uint64_t sequence = end > ring_size ? end - ring_size : 1; sequence < end; sequence++)
+        forget_in_slot(ledger, sequence, user);
 }

@@ -66,6 +66,21 @@ static void append_budget(struct outbuf *out, const char *name, int64_t micros)
         outbuf_append_cstr(out, "null");
 }
 
+/* ,"refused":{"out_of_flight":N,...,"busy":N}: bids refused since start, by status. */
+static void append_refusals(struct outbuf *out, struct ledger_account *account)
+{
+    const char *separator = ",\"refused\":{\"";
+    for (int status = LEDGER_OUT_OF_FLIGHT; status <= LEDGER_BUSY; status++) {
+        outbuf_append_cstr(out, separator);
+        outbuf_append_cstr(out, ledger_status_name((enum ledger_status)status));
+        outbuf_append_cstr(out, "\":");
+        outbuf_append_int(out, (int64_t)atomic_load_explicit(&account->refused[status],
+                                                             memory_order_relaxed));
+        separator = ",\"";
+    }
+    outbuf_append_cstr(out, "}");
+}
+
 /* "2026-11-23T14:00:00Z" for an hour number. */
 static void append_hour_name(struct outbuf *out, int64_t hour)
 {
@@ -84,7 +99,7 @@ static void append_hour(struct outbuf *out, const struct ledger_hour *hour)
     append_member(out, ",\"wins\":", (int64_t)hour->wins);
     append_member(out, ",\"impressions\":", (int64_t)hour->impressions);
     append_member(out, ",\"spend_micros\":", hour->spend_micros);
-    append_member(out, ",\"reserved_micros\":", hour->reserved_micros);
+    append_member(out, ",\"reserved_gross_micros\":", hour->reserved_gross_micros);
     outbuf_append_cstr(out, "}");
 }
 
@@ -125,6 +140,7 @@ bool ledger_stats_append_json(struct ledger *ledger, struct slice campaign_id,
     append_member(out, ",\"spend_today_micros\":", state.spent_today_micros);
     append_member(out, ",\"unconfirmed_micros\":", state.unconfirmed_micros);
     append_member(out, ",\"late_refused\":", (int64_t)state.late_refused);
+    append_refusals(out, account);
     append_budget(out, ",\"budget\":{\"daily_micros\":", state.daily_budget_micros);
     append_budget(out, ",\"total_micros\":", state.total_budget_micros);
     outbuf_append_cstr(out, "},");

@@ -1,12 +1,16 @@
-/* The ledger's durable state in LMDB (<data_dir>/ledger/), three databases:
- *   meta       "epoch" → uint64 (the current epoch of reservation ids)
- *   accounts   campaign id → struct ledger_book
- *   frequency  user key (16 bytes) + campaign id → struct stored_count
- * The environment does not sync at each commit (MDB_NOSYNC): a committed transaction
- * is in the kernel's page cache, which survives the process being killed. Batches,
- * epochs and erasures are then synced explicitly (a lease must be on disk before a bid
- * uses it); a frequency count, written through at each capped impression, is synced by
- * the next batch. */
+/* The ledger's durable state in LMDB, two environments:
+ *   <data_dir>/ledger/     meta      "epoch" → uint64 (the current epoch of reservation ids)
+ *                          accounts  campaign id → struct ledger_book
+ *   <data_dir>/frequency/  frequency user key (16 bytes) + campaign id → struct stored_count
+ * Each has its own writer lock. The ledger environment is written by the maintenance
+ * tick in batches that are synced (a lease must be on disk before a bid uses it); the
+ * frequency environment is written at each capped impression, on the notice path, in
+ * transactions of one count, so a notice only ever waits for another notice's
+ * microsecond write, never for a batch or an fsync. Neither environment syncs at
+ * commit (MDB_NOSYNC): a committed transaction is in the kernel's page cache, which
+ * survives the process being killed. The frequency environment is synced by the tick
+ * (mdb_env_sync(), which takes no writer lock), after erasures and purges, and at close;
+ * only an OS crash or power cut between two ticks can lose a count. */
 #include "ledger_internal.h"
 
 #include "geobid/alloc.h"
@@ -21,8 +25,10 @@
 #define STORE_MAP_SIZE ((size_t)1 << 32) /* address space, not disk: the file is sparse */
 
 struct ledger_store {
-    MDB_env *env;
-    MDB_dbi meta, accounts, frequency;
+    MDB_env *env;                /* <data_dir>/ledger */
+    MDB_dbi meta, accounts;
+    MDB_env *counts;             /* <data_dir>/frequency */
+    MDB_dbi frequency;
 };
 
 struct ledger_store_batch {
@@ -43,46 +49,67 @@ static int lmdb_fail(struct error *err, const char *what, int rc)
     return error_format(err, "ledger store: %s: %s", what, mdb_strerror(rc));
 }
 
-static int open_databases(struct ledger_store *store, struct error *err)
+/* Opens the named databases of env (created if missing), in names' order into dbis. */
+static int open_databases(MDB_env *env, const char *const *names, MDB_dbi *const *dbis,
+                          size_t count, struct error *err)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
     if (rc != 0)
         return lmdb_fail(err, "begin", rc);
-    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &store->meta)) != 0 ||
-        (rc = mdb_dbi_open(txn, "accounts", MDB_CREATE, &store->accounts)) != 0 ||
-        (rc = mdb_dbi_open(txn, "frequency", MDB_CREATE, &store->frequency)) != 0) {
-        mdb_txn_abort(txn);
-        return lmdb_fail(err, "open databases", rc);
+    for (size_t i = 0; i < count; i++) {
+        if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
+            mdb_txn_abort(txn);
+            return lmdb_fail(err, "open databases", rc);
+        }
     }
     rc = mdb_txn_commit(txn);
     return rc == 0 ? 0 : lmdb_fail(err, "commit", rc);
 }
 
-struct ledger_store *ledger_store_open(const char *data_dir, struct error *err)
+/* Opens (creating) the environment <data_dir>/<name> with its databases. NULL with err
+ * on failure. */
+static MDB_env *open_env(const char *data_dir, const char *name, const char *const *names,
+                         MDB_dbi *const *dbis, size_t count, struct error *err)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/ledger", data_dir);
+    snprintf(path, sizeof(path), "%s/%s", data_dir, name);
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
         error_format(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    struct ledger_store *store = xcalloc(1, sizeof(*store));
-    int rc = mdb_env_create(&store->env);
-    if (rc == 0)
-        rc = mdb_env_set_maxdbs(store->env, 3);
-    if (rc == 0)
-        rc = mdb_env_set_mapsize(store->env, STORE_MAP_SIZE);
-    if (rc == 0)
-        rc = mdb_env_open(store->env, path, MDB_NOTLS | MDB_NOSYNC, 0600);
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
     if (rc != 0) {
         error_format(err, "%s: %s", path, mdb_strerror(rc));
-        goto fail;
+        return NULL;
     }
-    if (open_databases(store, err) != 0)
-        goto fail;
-    return store;
-fail:
+    rc = mdb_env_set_maxdbs(env, (MDB_dbi)count);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(env, STORE_MAP_SIZE);
+    if (rc == 0)
+        rc = mdb_env_open(env, path, MDB_NOTLS | MDB_NOSYNC, 0600);
+    if (rc != 0)
+        error_format(err, "%s: %s", path, mdb_strerror(rc));
+    if (rc != 0 || open_databases(env, names, dbis, count, err) != 0) {
+        mdb_env_close(env);
+        return NULL;
+    }
+    return env;
+}
+
+struct ledger_store *ledger_store_open(const char *data_dir, struct error *err)
+{
+    struct ledger_store *store = xcalloc(1, sizeof(*store));
+    static const char *const ledger_names[] = {"meta", "accounts"};
+    static const char *const count_names[] = {"frequency"};
+    MDB_dbi *const ledger_dbis[] = {&store->meta, &store->accounts};
+    MDB_dbi *const count_dbis[] = {&store->frequency};
+    store->env = open_env(data_dir, "ledger", ledger_names, ledger_dbis, 2, err);
+    if (store->env != NULL)
+        store->counts = open_env(data_dir, "frequency", count_names, count_dbis, 1, err);
+    if (store->counts != NULL)
+        return store;
     if (store->env != NULL)
         mdb_env_close(store->env);
     free(store);
@@ -93,6 +120,8 @@ void ledger_store_close(struct ledger_store *store)
 {
     if (store == NULL)
         return;
+    mdb_env_sync(store->counts, 1);
+    mdb_env_close(store->counts);
     mdb_env_close(store->env);
     free(store);
 }
@@ -160,18 +189,26 @@ static int walk(MDB_txn *txn, MDB_dbi dbi, const struct ledger_store_visitor *vi
     return rc == MDB_NOTFOUND ? 0 : lmdb_fail(err, "read", rc);
 }
 
+/* Walks dbi of env in a read transaction, calling visit for every record. */
+static int walk_env(MDB_env *env, MDB_dbi dbi, const struct ledger_store_visitor *visitor,
+                    void (*visit)(const struct ledger_store_visitor *, MDB_val, MDB_val),
+                    struct error *err)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0)
+        return lmdb_fail(err, "begin", rc);
+    int result = walk(txn, dbi, visitor, visit, err);
+    mdb_txn_abort(txn);
+    return result;
+}
+
 int ledger_store_load(struct ledger_store *store, const struct ledger_store_visitor *visitor,
                       struct error *err)
 {
-    MDB_txn *txn;
-    int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &txn);
-    if (rc != 0)
-        return lmdb_fail(err, "begin", rc);
-    int result = walk(txn, store->accounts, visitor, visit_account, err);
-    if (result == 0)
-        result = walk(txn, store->frequency, visitor, visit_count, err);
-    mdb_txn_abort(txn);
-    return result;
+    if (walk_env(store->env, store->accounts, visitor, visit_account, err) != 0)
+        return -1;
+    return walk_env(store->counts, store->frequency, visitor, visit_count, err);
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
@@ -226,7 +263,7 @@ int ledger_store_write_count(struct ledger_store *store, struct slice campaign_i
     MDB_val key = {sizeof(record->user.bytes) + campaign_id.len, key_bytes}, old;
     MDB_val value = {sizeof(stored), &stored};
     MDB_txn *txn;
-    int rc = mdb_txn_begin(store->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(store->counts, NULL, 0, &txn);
     if (rc != 0)
         return lmdb_fail(err, "begin", rc);
     rc = mdb_get(txn, store->frequency, &key, &old);
@@ -240,6 +277,12 @@ int ledger_store_write_count(struct ledger_store *store, struct slice campaign_i
     }
     rc = mdb_txn_commit(txn);
     return rc == 0 ? 0 : lmdb_fail(err, "commit", rc);
+}
+
+int ledger_store_sync_counts(struct ledger_store *store, struct error *err)
+{
+    int rc = mdb_env_sync(store->counts, 1);
+    return rc == 0 ? 0 : lmdb_fail(err, "sync counts", rc);
 }
 
 int ledger_store_commit(struct ledger_store_batch *batch, struct error *err)
@@ -267,13 +310,13 @@ typedef bool record_test(MDB_val key, MDB_val value, const void *context);
 static int delete_counts(struct ledger_store *store, MDB_val *from, record_test *in_range,
                          record_test *doomed, const void *context, struct error *err)
 {
-    struct ledger_store_batch *batch = ledger_store_begin(store, err);
-    if (batch == NULL)
-        return -1;
+    MDB_txn *txn;
     MDB_cursor *cursor;
-    int rc = mdb_cursor_open(batch->txn, store->frequency, &cursor), deleted = 0;
-    if (rc != 0) {
-        ledger_store_abort(batch);
+    int rc = mdb_txn_begin(store->counts, NULL, 0, &txn), deleted = 0;
+    if (rc != 0)
+        return lmdb_fail(err, "begin", rc);
+    if ((rc = mdb_cursor_open(txn, store->frequency, &cursor)) != 0) {
+        mdb_txn_abort(txn);
         return lmdb_fail(err, "cursor", rc);
     }
     MDB_val key = from ? *from : (MDB_val){0, NULL}, value;
@@ -288,10 +331,12 @@ static int delete_counts(struct ledger_store *store, MDB_val *from, record_test 
     }
     mdb_cursor_close(cursor);
     if (rc != 0 && rc != MDB_NOTFOUND) {
-        ledger_store_abort(batch);
+        mdb_txn_abort(txn);
         return lmdb_fail(err, "delete", rc);
     }
-    return ledger_store_commit(batch, err) == 0 ? deleted : -1;
+    if ((rc = mdb_txn_commit(txn)) != 0)
+        return lmdb_fail(err, "commit", rc);
+    return ledger_store_sync_counts(store, err) == 0 ? deleted : -1;
 }
 
 static bool starts_with_user(MDB_val key, MDB_val value, const void *context)

@@ -84,8 +84,13 @@ static int serve(const struct config *config, struct bidder *bidder, struct erro
     if (config->data_dir != NULL) {
         if (user_store_open(&users, config, err) != 0)
             return -1;
-        user_store_attach(&users, bidder);
+    } else {
+        user_store_open_ephemeral(&users);
+        fprintf(stderr, "geobid: no --data-dir: user ids are hashed with a key for this "
+                        "process only (frequency caps count people until it stops; no "
+                        "segments)\n");
     }
+    user_store_attach(&users, bidder);
     struct server *server = server_start(&server_config, bidder, err);
     if (server == NULL) {
         user_store_close(&users);
@@ -109,6 +114,7 @@ static int serve_with_ledger(const struct config *config, struct bidder *bidder,
         .clock = bidder->clock,
         .data_dir = config->data_dir,
         .reservation_ttl_ms = config->reservation_ttl_s * 1000,
+        .max_reservations = (size_t)config->max_reservations,
         .background = true,
     };
     if (ensure_data_dir(config->data_dir, err) != 0)

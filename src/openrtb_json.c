@@ -250,9 +250,10 @@ static int read_utcoffset(const struct decoder *d, const struct path *path, int 
                           void *field)
 {
     struct openrtb_geo *geo = field;
-    if (get_int32(d, path, value, &geo->utcoffset_min) != 0)
+    int32_t minutes = 0;
+    if (get_int32(d, path, value, &minutes) != 0)
         return -1;
-    geo->has_utcoffset = true;
+    openrtb_geo_set_utcoffset(geo, minutes);
     return 0;
 }
 

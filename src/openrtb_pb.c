@@ -84,8 +84,8 @@ static void decode_geo(const pb_geo *pb, struct openrtb_geo *geo)
     geo->region = slice_from_cstr(pb->region);
     geo->city = slice_from_cstr(pb->city);
     geo->zip = slice_from_cstr(pb->zip);
-    geo->has_utcoffset = pb->has_utcoffset;
-    geo->utcoffset_min = pb->utcoffset;
+    if (pb->has_utcoffset)
+        openrtb_geo_set_utcoffset(geo, pb->utcoffset);
 }
 
 /* Fills the imp's banner fields (has_banner, banner_w/h, formats). */

@@ -112,15 +112,14 @@ static struct slice tcf_string(const struct bid_request *request, const struct g
     return request->user.consent; /* empty: no consent */
 }
 
-/* Consent for purpose, not taken from vendor by a publisher restriction: "not allowed",
- * or "legitimate interest required" (purposes 1, 3 and 4 admit consent only). */
-static bool purpose_allowed(const struct tcf_consent *consent, unsigned purpose,
-                            unsigned vendor)
+/* Consent for purpose, not taken from our vendor (the one consent was decoded for) by a
+ * publisher restriction: "not allowed", or "legitimate interest required" (purposes 1, 3
+ * and 4 admit consent only). */
+static bool purpose_allowed(const struct tcf_consent *consent, unsigned purpose)
 {
     return tcf_purpose_consent(consent, purpose) &&
-           !tcf_publisher_restricts(consent, purpose, TCF_RESTRICTION_NOT_ALLOWED, vendor) &&
-           !tcf_publisher_restricts(consent, purpose,
-                                    TCF_RESTRICTION_REQUIRE_LEGITIMATE_INTEREST, vendor);
+           !tcf_publisher_restricts(consent, purpose, TCF_RESTRICTION_NOT_ALLOWED) &&
+           !tcf_publisher_restricts(consent, purpose, TCF_RESTRICTION_REQUIRE_LEGITIMATE_INTEREST);
 }
 
 /* What the TCF string allows our vendor. */
@@ -129,15 +128,15 @@ static struct permissions tcf_permissions(const struct privacy_policy *policy,
 {
     struct permissions none = {0};
     struct tcf_consent consent;
-    unsigned vendor = policy->vendor_id;
-    if (vendor == 0 || tcf_decode(text, &consent) != TCF_OK)
+    uint16_t vendor = policy->vendor_id;
+    if (vendor == 0 || tcf_decode(text, vendor, &consent) != TCF_OK)
         return none;
     bool vendor_consent = tcf_vendor_consent(&consent, vendor);
     return (struct permissions){
         .personalize = vendor_consent &&
-                       purpose_allowed(&consent, PURPOSE_PERSONALISED_PROFILE, vendor) &&
-                       purpose_allowed(&consent, PURPOSE_PERSONALISED_ADS, vendor),
-        .store_ids = vendor_consent && purpose_allowed(&consent, PURPOSE_STORE_ON_DEVICE, vendor),
+                       purpose_allowed(&consent, PURPOSE_PERSONALISED_PROFILE) &&
+                       purpose_allowed(&consent, PURPOSE_PERSONALISED_ADS),
+        .store_ids = vendor_consent && purpose_allowed(&consent, PURPOSE_STORE_ON_DEVICE),
         .precise_geo = tcf_special_feature(&consent, SPECIAL_FEATURE_PRECISE_GEO),
     };
 }

@@ -4,6 +4,8 @@
 
 #include "consent_bits_internal.h"
 
+#include <string.h>
+
 /* Field widths in bits. */
 enum {
     VERSION_BITS = 6,
@@ -72,13 +74,18 @@ static bool read_range_entry(struct consent_bits *bits, uint16_t max_id, uint16_
     return !bits->failed && *first >= 1 && *first <= *last && *last <= max_id;
 }
 
-/* Checks count range entries from the current position and steps over them. */
-static bool skip_range_entries(struct consent_bits *bits, size_t count, uint16_t max_id)
+/* Checks count range entries from the current position and steps over them, setting
+ * *covers when one lists vendor (vendor 0 is never listed). Returns false at the first
+ * bad entry. */
+static bool read_range_entries(struct consent_bits *bits, size_t count, uint16_t max_id,
+                               unsigned vendor, bool *covers)
 {
     uint16_t first, last;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         if (!read_range_entry(bits, max_id, &first, &last))
             return false;
+        *covers |= vendor >= first && vendor <= last;
+    }
     return true;
 }
 
@@ -89,33 +96,43 @@ static enum tcf_status read_vendor_section(struct consent_bits *bits,
     out->is_range = read_flag(bits);
     out->range_count = out->is_range ? (uint16_t)consent_bits_read(bits, NUM_ENTRIES_BITS) : 0;
     out->entries_bit = bits->position;
+    bool unused = false;
     if (!out->is_range)
         consent_bits_skip(bits, out->max_vendor_id);
-    else if (!bits->failed && !skip_range_entries(bits, out->range_count, out->max_vendor_id))
+    else if (!bits->failed &&
+             !read_range_entries(bits, out->range_count, out->max_vendor_id, 0, &unused))
         return bits->failed ? TCF_TRUNCATED : TCF_BAD_VENDOR_RANGE;
     return bits->failed ? TCF_TRUNCATED : TCF_OK;
 }
 
-/* Checks every publisher restriction: PurposeId, RestrictionType, vendor ranges. */
-static enum tcf_status check_restrictions(struct consent_bits *bits, size_t count)
+/* Checks every publisher restriction (PurposeId, RestrictionType, vendor ranges) and
+ * records in out->restricted_purposes those that list out->restricted_vendor. */
+static enum tcf_status read_restrictions(struct consent_bits *bits, struct tcf_consent *out)
 {
-    for (size_t i = 0; i < count; i++) {
+    memset(out->restricted_purposes, 0, sizeof(out->restricted_purposes));
+    for (size_t i = 0; i < out->restriction_count; i++) {
         uint64_t purpose = consent_bits_read(bits, RESTRICTION_PURPOSE_BITS);
         uint64_t type = consent_bits_read(bits, RESTRICTION_TYPE_BITS);
         size_t entries = (size_t)consent_bits_read(bits, NUM_ENTRIES_BITS);
+        bool listed = false;
         if (bits->failed)
             return TCF_TRUNCATED;
         if (purpose == 0 || type == RESTRICTION_TYPE_UNDEFINED ||
-            !skip_range_entries(bits, entries, UINT16_MAX))
+            !read_range_entries(bits, entries, UINT16_MAX, out->restricted_vendor, &listed))
             return bits->failed ? TCF_TRUNCATED : TCF_BAD_RESTRICTION;
+        if (listed)
+            out->restricted_purposes[type] |= UINT64_C(1) << (purpose - 1);
     }
     return TCF_OK;
 }
 
-enum tcf_status tcf_decode(struct slice text, struct tcf_consent *out)
+enum tcf_status tcf_decode(struct slice text, uint16_t vendor, struct tcf_consent *out)
 {
     struct consent_bits bits;
+    if (text.len > TCF_MAX_TEXT_LEN)
+        return TCF_TOO_LONG;
     out->core = consent_first_segment(text);
+    out->restricted_vendor = vendor;
     if (out->core.len == 0)
         return TCF_EMPTY;
     if (!consent_bits_init(&bits, out->core))
@@ -132,8 +149,7 @@ enum tcf_status tcf_decode(struct slice text, struct tcf_consent *out)
     if (status != TCF_OK)
         return status;
     out->restriction_count = (uint16_t)consent_bits_read(&bits, NUM_ENTRIES_BITS);
-    out->restrictions_bit = bits.position;
-    return bits.failed ? TCF_TRUNCATED : check_restrictions(&bits, out->restriction_count);
+    return bits.failed ? TCF_TRUNCATED : read_restrictions(&bits, out);
 }
 
 const char *tcf_strerror(enum tcf_status status)
@@ -143,6 +159,8 @@ const char *tcf_strerror(enum tcf_status status)
         return "valid consent string";
     case TCF_EMPTY:
         return "empty consent string";
+    case TCF_TOO_LONG:
+        return "consent string too long";
     case TCF_NOT_BASE64URL:
         return "consent string is not base64url";
     case TCF_TRUNCATED:
@@ -180,18 +198,6 @@ bool tcf_special_feature(const struct tcf_consent *consent, unsigned feature)
     return field_has(consent->special_feature_optins, SPECIAL_FEATURE_BITS, feature);
 }
 
-/* True when one of count range entries from bits' position covers vendor. The entries
- * were checked by tcf_decode(). */
-static bool ranges_cover(struct consent_bits *bits, size_t count, unsigned vendor)
-{
-    uint16_t first, last;
-    for (size_t i = 0; i < count; i++)
-        if (read_range_entry(bits, UINT16_MAX, &first, &last) && vendor >= first &&
-            vendor <= last)
-            return true;
-    return false;
-}
-
 static bool vendor_listed(const struct tcf_consent *consent,
                           const struct tcf_vendor_section *section, unsigned vendor)
 {
@@ -200,7 +206,9 @@ static bool vendor_listed(const struct tcf_consent *consent,
     struct consent_bits bits = consent_bits_at_position(consent->core, section->entries_bit);
     if (!section->is_range)
         return consent_bits_bit(&bits, section->entries_bit + vendor - 1) != 0;
-    return ranges_cover(&bits, section->range_count, vendor);
+    bool listed = false; /* the entries were checked by tcf_decode() */
+    read_range_entries(&bits, section->range_count, UINT16_MAX, vendor, &listed);
+    return listed;
 }
 
 bool tcf_vendor_consent(const struct tcf_consent *consent, unsigned vendor)
@@ -214,18 +222,8 @@ bool tcf_vendor_legitimate_interest(const struct tcf_consent *consent, unsigned 
 }
 
 bool tcf_publisher_restricts(const struct tcf_consent *consent, unsigned purpose,
-                             enum tcf_restriction_type type, unsigned vendor)
+                             enum tcf_restriction_type type)
 {
-    struct consent_bits bits = consent_bits_at_position(consent->core, consent->restrictions_bit);
-    for (size_t i = 0; i < consent->restriction_count; i++) {
-        uint64_t restricted_purpose = consent_bits_read(&bits, RESTRICTION_PURPOSE_BITS);
-        uint64_t restriction_type = consent_bits_read(&bits, RESTRICTION_TYPE_BITS);
-        size_t entries = (size_t)consent_bits_read(&bits, NUM_ENTRIES_BITS);
-        bool matches = restricted_purpose == purpose && restriction_type == (uint64_t)type;
-        if (matches && ranges_cover(&bits, entries, vendor))
-            return true;
-        if (!matches) /* ranges_cover() has read every entry when it found nothing */
-            skip_range_entries(&bits, entries, UINT16_MAX);
-    }
-    return false;
+    return (unsigned)type < RESTRICTION_TYPE_UNDEFINED && purpose >= 1 && purpose <= 63 &&
+           ((consent->restricted_purposes[type] >> (purpose - 1)) & 1u);
 }

@@ -283,9 +283,15 @@ static void table_push(struct table *table, int64_t at_s, int32_t offset_s)
     table->offset_s[table->count++] = offset_s;
 }
 
-/* Appends the rule's changes after after_s, from that year to TZ_LAST_TABLE_YEAR. */
+/* Appends the rule's changes after after_s, from that year to TZ_LAST_TABLE_YEAR;
+ * nothing when after_s is later (a file whose last transition lies in year 2^31 would
+ * otherwise wrap the year around and expand for billions of years). */
 static void table_expand_rule(struct table *table, const struct posix_rule *rule, int64_t after_s)
 {
+    int64_t table_end_s =
+        tz_days_from_civil((struct civil_date){TZ_LAST_TABLE_YEAR + 1, 1, 1}) * seconds_per_day;
+    if (after_s >= table_end_s)
+        return;
     if (!rule->has_dst) {
         if (rule->std_offset_s != table_last_offset(table))
             table_push(table, after_s + 1, rule->std_offset_s);

@@ -1,6 +1,7 @@
 #include "geobid/user_store.h"
 
 #include "geobid/ledger.h"
+#include "geobid/secret_file.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,6 +19,15 @@ int user_store_open(struct user_store *store, const struct config *config, struc
     store->profiles = profile_store_open_sized(dir, config->profile_ttl_days * seconds_per_day,
                                                (size_t)config->profile_map_mb << 20, err);
     return store->profiles != NULL ? 0 : -1;
+}
+
+void user_store_open_ephemeral(struct user_store *store)
+{
+    uint8_t secret[USER_KEY_SECRET_BYTES];
+    secret_random(secret, sizeof(secret));
+    user_key_hasher_init(&store->user_keys, secret);
+    explicit_bzero(secret, sizeof(secret));
+    store->profiles = NULL;
 }
 
 void user_store_close(struct user_store *store)

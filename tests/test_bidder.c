@@ -3,13 +3,16 @@
 #include "geobid/campaign.h"
 #include "geobid/openrtb_json.h"
 #include "geobid/snapshot.h"
+#include "geobid/user_store.h"
 
+#include "consent_fixtures.h"
 #include "test_support.h"
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char campaigns_json[] =
     "{\"campaigns\": ["
@@ -274,6 +277,59 @@ START_TEST(no_location_reaches_only_unrestricted_campaigns)
 }
 END_TEST
 
+/* ---- the stages before deciding ------------------------------------------------------- */
+
+/* Prepares a request for alice (buyeruid), who is in segment "shoes", under GDPR with the
+ * TCF fixture consent, for a bidder with a profile store; returns its context. */
+static struct bid_context prepare_for_alice(const char *consent)
+{
+    struct error err;
+    char *dir = test_temp_dir_create();
+    char *argv[] = {"geobid", "--data-dir", dir, NULL};
+    struct config config;
+    struct user_store users;
+    ck_assert_int_eq(config_load(&config, 3, argv, &err), CONFIG_RUN);
+    ck_assert_msg(user_store_open(&users, &config, &err) == 0, "%s", err.message);
+    config_free(&config);
+    struct bidder bidder = {.snapshot = snapshot, .privacy = {.vendor_id = CONSENT_FIXTURE_OUR_VENDOR}};
+    user_store_attach(&users, &bidder);
+    int64_t now_s = time(NULL);
+    struct profile_observation seen = {.seen_s = now_s};
+    size_t people;
+    user_key_of_id(bidder.user_keys, SLICE_LITERAL("alice"), &seen.key);
+    ck_assert_int_eq(profile_store_record(bidder.profiles, SLICE_LITERAL("shoes"), &seen, 1,
+                                          now_s, &people, &err), PROFILE_OK);
+    char text[1024];
+    snprintf(text, sizeof(text), "{\"id\":\"r\",\"imp\":%s,\"regs\":{\"gdpr\":1},"
+             "\"user\":{\"buyeruid\":\"alice\",\"consent\":\"%s\"}}", banner_300x250, consent);
+    char *copy = arena_strndup(&arena, text, strlen(text));
+    struct bid_request *request = arena_alloc(&arena, sizeof(*request));
+    ck_assert_msg(openrtb_json_decode(copy, strlen(copy), &arena, request, &err) == 0, "%s",
+                  err.message);
+    struct bid_context context;
+    bidder_prepare(&bidder, request, &arena, &context);
+    user_store_close(&users);
+    test_temp_dir_remove(dir);
+    return context;
+}
+
+/* The user key (for frequency caps) needs store_ids; reading the person's profile needs
+ * personalize as well, since segments are unusable without it. */
+START_TEST(profile_is_read_only_when_personalising)
+{
+    struct bid_context full = prepare_for_alice(consent_fixture("tcf-full-consent"));
+    ck_assert(full.permissions.personalize && full.has_user_key);
+    ck_assert_uint_eq(full.profile.count, 1);
+    struct bid_context ids_only = prepare_for_alice(consent_fixture("tcf-purposes-3-4-missing"));
+    ck_assert(ids_only.permissions.store_ids && !ids_only.permissions.personalize);
+    ck_assert(ids_only.has_user_key);
+    ck_assert_uint_eq(ids_only.profile.count, 0);
+    struct bid_context none = prepare_for_alice(consent_fixture("tcf-reject-all"));
+    ck_assert(!none.has_user_key);
+    ck_assert_uint_eq(none.profile.count, 0);
+}
+END_TEST
+
 Suite *bidder_suite(void)
 {
     Suite *suite = suite_create("bidder");
@@ -291,5 +347,9 @@ Suite *bidder_suite(void)
     tcase_add_test(tc, snapshot_knows_whether_a_campaign_needs_the_locality);
     tcase_add_test(tc, every_fence_counts_even_beyond_the_usual_hit_count);
     suite_add_tcase(suite, tc);
+    TCase *prepare = tcase_create("prepare");
+    tcase_add_checked_fixture(prepare, setup, teardown);
+    tcase_add_test(prepare, profile_is_read_only_when_personalising);
+    suite_add_tcase(suite, prepare);
     return suite;
 }

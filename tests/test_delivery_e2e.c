@@ -267,8 +267,9 @@ static void check_spend(const struct test_bidder *bidder)
                   (long long)acked);
 }
 
-/* Writes the one campaign, spending as fast as demand comes, into dir. */
-static char *write_campaigns(const char *dir)
+/* Writes the one campaign, spending as fast as demand comes, into dir; with
+ * require_user, it bids only for a known person. */
+static char *write_campaigns(const char *dir, bool require_user)
 {
     size_t len = strlen(dir) + sizeof("/campaigns.json");
     char *path = malloc(len);
@@ -278,10 +279,11 @@ static char *write_campaigns(const char *dir)
     fprintf(file,
             "{\"campaigns\":[{\"id\":\"e2e\",\"bid_cpm\":%d,\"currency\":\"USD\","
             "\"pacing\":\"asap\",\"budget\":{\"total\":%d},"
-            "\"frequency_cap\":{\"max\":%d,\"window_s\":86400},"
+            "\"frequency_cap\":{\"max\":%d,\"window_s\":86400,\"require_user\":%s},"
             "\"creatives\":[{\"id\":\"c\",\"w\":300,\"h\":250,\"adm\":\"x\","
             "\"adomain\":[\"e2e.example\"]}]}]}",
-            bid_cpm_micros / 1000000, total_budget_micros / 1000000, cap_max);
+            bid_cpm_micros / 1000000, total_budget_micros / 1000000, cap_max,
+            require_user ? "true" : "false");
     fclose(file);
     return path;
 }
@@ -289,7 +291,7 @@ static char *write_campaigns(const char *dir)
 START_TEST(kill_9_keeps_spend_and_caps)
 {
     char *dir = test_temp_dir_create();
-    char *campaigns = write_campaigns(dir);
+    char *campaigns = write_campaigns(dir, false);
     size_t data_len = strlen(dir) + sizeof("/data");
     char *data_dir = malloc(data_len);
     snprintf(data_dir, data_len, "%s/data", dir);
@@ -333,26 +335,38 @@ START_TEST(kill_9_keeps_spend_and_caps)
 }
 END_TEST
 
-/* Bids for a fresh user until the campaign bids (its first budget lease comes from the
- * ledger's maintenance, a moment after the start) and returns the nurl of the bid. */
-static void bid_once(const struct test_bidder *bidder, char *nurl, size_t size)
+/* Asks once for a bid for user (buyeruid); returns the status, and on 200 the nurl of
+ * the bid in nurl. */
+static int bid_for(const struct test_bidder *bidder, const char *user, char *nurl, size_t size)
 {
-    static const char body[] = "{\"id\":\"one\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
-                               "\"h\":250}}],\"user\":{\"buyeruid\":\"someone\"}}";
+    char body[256];
+    int len = snprintf(body, sizeof(body),
+                       "{\"id\":\"one\",\"imp\":[{\"id\":\"1\",\"banner\":{\"w\":300,"
+                       "\"h\":250}}],\"user\":{\"buyeruid\":\"%s\"}}", user);
     int fd = test_connect(bidder->bid_port);
     struct http_response *response = malloc(sizeof(*response));
-    for (int attempt = 0; attempt < 40; attempt++) {
-        test_http_exchange(fd, "POST", "/openrtb2/bid", "Content-Type: application/json\r\n",
-                           body, sizeof(body) - 1, response);
-        if (response->status == 200)
-            break;
+    test_http_exchange(fd, "POST", "/openrtb2/bid", "Content-Type: application/json\r\n", body,
+                       (size_t)len, response);
+    close(fd);
+    int status = response->status;
+    if (status == 200)
+        ck_assert(json_string_member(response->body, "nurl", nurl, size));
+    free(response);
+    return status;
+}
+
+/* Bids for a fresh user until the campaign bids (its first budget lease comes from the
+ * ledger's maintenance, a moment after the start) and returns the nurl of the bid. */
+static void bid_once(const struct test_bidder *bidder, const char *user, char *nurl,
+                     size_t size)
+{
+    int status = bid_for(bidder, user, nurl, size);
+    for (int attempt = 1; attempt < 40 && status != 200; attempt++) {
         struct timespec pause = {0, 50 * 1000000L};
         nanosleep(&pause, NULL);
+        status = bid_for(bidder, user, nurl, size);
     }
-    close(fd);
-    ck_assert_msg(response->status == 200, "bid: %d", response->status);
-    ck_assert(json_string_member(response->body, "nurl", nurl, size));
-    free(response);
+    ck_assert_msg(status == 200, "bid: %d", status);
 }
 
 /* Sends url (its macro set to 1) with method to the bid listener; returns the answer
@@ -382,11 +396,11 @@ static void check_answer(struct http_response *response, int status, const char 
 START_TEST(notices_on_the_bid_listener_survive_a_restart)
 {
     char *dir = test_temp_dir_create();
-    char *campaigns = write_campaigns(dir);
+    char *campaigns = write_campaigns(dir, false);
     struct test_bidder bidder;
     start(&bidder, dir, campaigns);
     char nurl[512];
-    bid_once(&bidder, nurl, sizeof(nurl));
+    bid_once(&bidder, "someone", nurl, sizeof(nurl));
     char *forged = strdup(nurl);
     char *p = strstr(forged, "&p=5000000");
     ck_assert_ptr_nonnull(p);
@@ -404,12 +418,33 @@ START_TEST(notices_on_the_bid_listener_survive_a_restart)
 }
 END_TEST
 
+/* Without a data directory, user ids are hashed with a key for the process: a campaign
+ * that requires a known person bids for one, and its frequency cap holds. */
+START_TEST(caps_hold_without_a_data_dir)
+{
+    char *dir = test_temp_dir_create();
+    char *campaigns = write_campaigns(dir, true);
+    const char *args[] = {"--threads", "2", "--campaigns", campaigns, NULL};
+    struct test_bidder bidder;
+    test_bidder_start_with(&bidder, args);
+    char nurl[512];
+    bid_once(&bidder, "someone", nurl, sizeof(nurl));
+    check_answer(call_notice(&bidder, "GET", nurl), 200, "{\"status\":\"committed\"}\n");
+    ck_assert_int_eq(bid_for(&bidder, "someone", nurl, sizeof(nurl)), 204); /* capped */
+    bid_once(&bidder, "someone-else", nurl, sizeof(nurl));
+    test_bidder_stop(&bidder);
+    free(campaigns);
+    test_temp_dir_remove(dir);
+}
+END_TEST
+
 Suite *delivery_e2e_suite(void)
 {
     Suite *suite = suite_create("delivery_e2e");
     TCase *tc = tcase_create("kill_9");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, notices_on_the_bid_listener_survive_a_restart);
+    tcase_add_test(tc, caps_hold_without_a_data_dir);
     tcase_add_test(tc, kill_9_keeps_spend_and_caps);
     suite_add_tcase(suite, tc);
     return suite;

@@ -125,6 +125,40 @@ START_TEST(many_users_survive_growth)
 }
 END_TEST
 
+/* Counts users first..first+count-1 on campaign 1 at now_ms, in batches of 200 with
+ * maintenance after each, as the ledger's tick would. */
+static void count_users_maintained(unsigned first, unsigned count, int64_t now_ms)
+{
+    for (unsigned n = first; n < first + count; n++) {
+        struct user_key who = user(n);
+        ck_assert(impression(&who, 1, now_ms));
+        if ((n - first) % 200 == 199)
+            frequency_maintain(table, now_ms);
+    }
+}
+
+static void assert_users_counted(unsigned first, unsigned count, int64_t now_ms)
+{
+    for (unsigned n = first; n < first + count; n++) {
+        struct user_key who = user(n);
+        ck_assert_uint_eq(frequency_count_of(table, &who, 1, now_ms), 1);
+    }
+}
+
+START_TEST(maintenance_grows_shards_and_keeps_counts_and_bids_in_flight)
+{
+    int64_t later = T0 + 3 * 3600000; /* every window of T0 has ended */
+    struct user_key waiting = user(99999);
+    for (int i = 0; i < 3; i++)
+        ck_assert(frequency_reserve(table, &waiting, 0, &three_per_hour, T0));
+    count_users_maintained(0, 20000, T0);
+    assert_users_counted(0, 20000, T0);
+    count_users_maintained(20000, 20000, later); /* rebuilds drop the ended windows */
+    assert_users_counted(20000, 20000, later);
+    ck_assert(!frequency_reserve(table, &waiting, 0, &three_per_hour, later));
+}
+END_TEST
+
 START_TEST(what_is_counted_is_what_to_store_and_restores_a_table)
 {
     struct user_key alice = user(1);
@@ -157,6 +191,7 @@ Suite *frequency_suite(void)
     tcase_add_test(tc, a_late_impression_counts_even_above_the_cap);
     tcase_add_test(tc, erasing_a_user_removes_every_campaign_count);
     tcase_add_test(tc, many_users_survive_growth);
+    tcase_add_test(tc, maintenance_grows_shards_and_keeps_counts_and_bids_in_flight);
     tcase_add_test(tc, what_is_counted_is_what_to_store_and_restores_a_table);
     suite_add_tcase(suite, tc);
     return suite;

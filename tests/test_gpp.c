@@ -18,7 +18,7 @@ static struct test_guarded guarded;
 
 static void setup(void)
 {
-    guarded = test_guarded_alloc(8192);
+    guarded = test_guarded_alloc(GPP_MAX_TEXT_LEN + 1);
 }
 
 static void teardown(void)
@@ -91,7 +91,7 @@ START_TEST(cmpapi_strings)
     expect_section(&gpp, 6, "1YNN");
     ck_assert_int_eq(gpp_us_choice(7, gpp_section(&gpp, 7)), GPP_US_NO_OPT_OUT);
     struct tcf_consent consent;
-    ck_assert_int_eq(tcf_decode(gpp_section(&gpp, 2), &consent), TCF_OK);
+    ck_assert_int_eq(tcf_decode(gpp_section(&gpp, 2), CONSENT_FIXTURE_OUR_VENDOR, &consent), TCF_OK);
     ck_assert(tcf_vendor_consent(&consent, CONSENT_FIXTURE_OUR_VENDOR));
     ck_assert(tcf_special_feature(&consent, 1));
     ck_assert(tcf_purpose_consent(&consent, 3) && tcf_purpose_consent(&consent, 4));
@@ -317,6 +317,20 @@ START_TEST(truncated_strings_never_read_past_the_end)
 }
 END_TEST
 
+/* A string up to GPP_MAX_TEXT_LEN long parses; one byte more is refused unread. */
+START_TEST(strings_longer_than_the_bound_are_refused)
+{
+    static const char start[] = "DBABM~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA.";
+    static char text[GPP_MAX_TEXT_LEN + 1];
+    memset(text, 'A', sizeof(text));
+    memcpy(text, start, strlen(start));
+    struct gpp_string gpp;
+    ck_assert_int_eq(parse_len(text, GPP_MAX_TEXT_LEN, &gpp), GPP_OK);
+    ck_assert_uint_eq(gpp_section(&gpp, 2).len, GPP_MAX_TEXT_LEN - strlen("DBABM~"));
+    ck_assert_int_eq(parse_len(text, GPP_MAX_TEXT_LEN + 1, &gpp), GPP_TOO_LONG);
+}
+END_TEST
+
 START_TEST(every_status_has_a_distinct_message)
 {
     const char *seen[GPP_SECTION_COUNT_MISMATCH + 1];
@@ -345,6 +359,7 @@ Suite *gpp_suite(void)
     tcase_add_test(broken, bad_section_ids);
     tcase_add_test(broken, garbage_strings);
     tcase_add_test(broken, truncated_strings_never_read_past_the_end);
+    tcase_add_test(broken, strings_longer_than_the_bound_are_refused);
     tcase_add_test(broken, every_status_has_a_distinct_message);
     suite_add_tcase(suite, broken);
     return suite;

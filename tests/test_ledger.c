@@ -455,6 +455,26 @@ START_TEST(erasing_a_user_forgets_their_counts)
 }
 END_TEST
 
+START_TEST(erasing_a_user_reaches_their_bids_in_flight)
+{
+    struct user_key alice = {{6}};
+    ledger_reservation_id expired = reserve_ok_user(&alice);
+    manual_clock_advance(&test_clock, 121000);
+    ledger_tick(ledger, now());
+    ledger_reservation_id live = reserve_ok_user(&alice);
+    struct error err;
+    ck_assert_int_eq(ledger_erase_user(ledger, &alice, &err), 1); /* the pending bid */
+    assert_status(LEDGER_LATE_COMMITTED, win("capped", expired, 1000000));
+    assert_status(LEDGER_OK, win("capped", live, 1000000));
+    ck_assert_uint_eq(state_of("capped").wins, 2);
+    ck_assert_int_eq(ledger_erase_user(ledger, &alice, &err), 0); /* nothing counted */
+    reopen_ledger(0);
+    reserve_ok_user(&alice);
+    reserve_ok_user(&alice);
+    assert_status(LEDGER_CAPPED, reserve_for("capped", &alice, NULL));
+}
+END_TEST
+
 START_TEST(ended_windows_are_purged_at_open)
 {
     struct user_key alice = {{8}}, bob = {{9}};
@@ -481,20 +501,27 @@ START_TEST(stats_are_json_members_with_hourly_rows)
     outbuf_init(&out, &arena, 256);
     win_a_bid("daily", 1500000);
     manual_clock_advance(&test_clock, HOUR_MS);
-    reserve_ok("daily");
+    ledger_reservation_id released = reserve_ok("daily");
+    assert_status(LEDGER_OK, ledger_release(ledger, SLICE_LITERAL("daily"), released, now()));
+    for (int i = 0; i < 4; i++)
+        reserve_ok("daily");
+    assert_status(LEDGER_OVER_BUDGET, reserve_for("daily", NULL, NULL));
+    assert_status(LEDGER_OVER_BUDGET, reserve_for("daily", NULL, NULL));
     ck_assert(!ledger_stats_append_json(ledger, SLICE_LITERAL("nope"), &out));
     ck_assert_uint_eq(out.len, 0);
     ck_assert(ledger_stats_append_json(ledger, SLICE_LITERAL("daily"), &out));
     outbuf_append(&out, "", 1);
     ck_assert_str_eq(out.data,
-                     ",\"bids\":2,\"wins\":1,\"impressions\":0,\"spend_micros\":1500,"
-                     "\"reserved_micros\":2000,\"spend_today_micros\":1500,"
+                     ",\"bids\":6,\"wins\":1,\"impressions\":0,\"spend_micros\":1500,"
+                     "\"reserved_micros\":8000,\"spend_today_micros\":1500,"
                      "\"unconfirmed_micros\":0,\"late_refused\":0,"
+                     "\"refused\":{\"out_of_flight\":0,\"over_budget\":2,\"paced\":0,"
+                     "\"capped\":0,\"user_required\":0,\"busy\":0},"
                      "\"budget\":{\"daily_micros\":10000,\"total_micros\":null},"
                      "\"hourly\":[{\"hour\":\"2026-11-23T10:00:00Z\",\"bids\":1,\"wins\":1,"
-                     "\"impressions\":0,\"spend_micros\":1500,\"reserved_micros\":2000},"
-                     "{\"hour\":\"2026-11-23T11:00:00Z\",\"bids\":1,\"wins\":0,"
-                     "\"impressions\":0,\"spend_micros\":0,\"reserved_micros\":2000}]");
+                     "\"impressions\":0,\"spend_micros\":1500,\"reserved_gross_micros\":2000},"
+                     "{\"hour\":\"2026-11-23T11:00:00Z\",\"bids\":5,\"wins\":0,"
+                     "\"impressions\":0,\"spend_micros\":0,\"reserved_gross_micros\":10000}]");
     arena_free(&arena);
 }
 END_TEST
@@ -745,6 +772,24 @@ START_TEST(spend_never_exceeds_budgets_under_concurrent_notices)
 }
 END_TEST
 
+/* A ring of 8 slots: it is full most of the time (a quarter of the bids are never
+ * answered), so slots are taken back from notices racing for them and bids are refused
+ * as busy without waiting. */
+START_TEST(spend_never_exceeds_budgets_with_a_full_ring)
+{
+    reopen_ledger(8);
+    race((unsigned)_i + 200);
+    struct arena arena;
+    arena_init(&arena, 4096);
+    struct outbuf out;
+    outbuf_init(&out, &arena, 256);
+    ck_assert(ledger_stats_append_json(ledger, SLICE_LITERAL("race-paris"), &out));
+    outbuf_append(&out, "", 1);
+    ck_assert_msg(strstr(out.data, "\"busy\":0}") == NULL, "%s", out.data);
+    arena_free(&arena);
+}
+END_TEST
+
 START_TEST(spend_never_exceeds_budgets_with_leases_on_disk)
 {
     race((unsigned)_i + 100);
@@ -775,11 +820,13 @@ Suite *ledger_suite(void)
     tcase_add_test(memory, stats_are_json_members_with_hourly_rows);
     tcase_add_test(memory, without_a_data_directory_nothing_is_kept);
     tcase_add_loop_test(memory, spend_never_exceeds_budgets_under_concurrent_notices, 0, 2);
+    tcase_add_loop_test(memory, spend_never_exceeds_budgets_with_a_full_ring, 0, 2);
     suite_add_tcase(suite, memory);
     TCase *disk = tcase_create("on disk");
     tcase_add_checked_fixture(disk, setup_on_disk, teardown);
     tcase_set_timeout(disk, 60);
     tcase_add_test(disk, erasing_a_user_forgets_their_counts);
+    tcase_add_test(disk, erasing_a_user_reaches_their_bids_in_flight);
     tcase_add_test(disk, ended_windows_are_purged_at_open);
     tcase_add_test(disk, spend_counts_and_outstanding_reservations_survive_a_reopen);
     tcase_add_test(disk, kill_9_at_any_moment_never_loses_spend_nor_overspends);

@@ -685,6 +685,40 @@ START_TEST(test_geo_point_range)
 }
 END_TEST
 
+/* geo.utcoffset: kept within 18 hours either way, dropped (not refused) beyond. */
+static const struct {
+    const char *utcoffset;
+    bool kept;
+    int32_t minutes;
+} utcoffset_cases[] = {
+    {"0", true, 0},
+    {"-720", true, -720},
+    {"840", true, 840},
+    {"1080", true, 1080},
+    {"-1080", true, -1080},
+    {"1081", false, 0},
+    {"-1081", false, 0},
+    {"2147483647", false, 0},
+    {"-2147483648", false, 0},
+};
+
+START_TEST(test_geo_utcoffset_range)
+{
+    char text[256];
+    snprintf(text, sizeof(text),
+             "{'id':'r','imp':[{'id':'1'}],'device':{'geo':{'utcoffset':%s}},"
+             "'user':{'geo':{'utcoffset':%s}}}",
+             utcoffset_cases[_i].utcoffset, utcoffset_cases[_i].utcoffset);
+    ck_assert_decodes(text);
+    const struct openrtb_geo *geos[] = {&request.device.geo, &request.user.geo};
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert(geos[i]->present);
+        ck_assert_int_eq(geos[i]->has_utcoffset, utcoffset_cases[_i].kept);
+        ck_assert_int_eq(geos[i]->utcoffset_min, utcoffset_cases[_i].minutes);
+    }
+}
+END_TEST
+
 /* ---- encode ------------------------------------------------------------------- */
 
 static struct slice cstr_slice(const char *s)
@@ -946,6 +980,8 @@ Suite *openrtb_json_suite(void)
                         sizeof(bidfloor_cases) / sizeof(bidfloor_cases[0]));
     tcase_add_loop_test(decode_case, test_geo_point_range, 0,
                         sizeof(geo_cases) / sizeof(geo_cases[0]));
+    tcase_add_loop_test(decode_case, test_geo_utcoffset_range, 0,
+                        sizeof(utcoffset_cases) / sizeof(utcoffset_cases[0]));
     tcase_add_test(decode_case, test_codec_vtable);
     suite_add_tcase(suite, decode_case);
 

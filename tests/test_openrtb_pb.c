@@ -600,6 +600,23 @@ static void check_geo_out_of_range(void)
     ck_assert(!request.user.geo.has_point); /* lat sent without lon */
 }
 
+/* device.geo.utcoffset at the bound (18 hours) is kept, user.geo's beyond it dropped. */
+static void check_utcoffset_east(void)
+{
+    ck_assert(request.device.geo.has_utcoffset);
+    ck_assert_int_eq(request.device.geo.utcoffset_min, 1080);
+    ck_assert(request.user.geo.present && !request.user.geo.has_utcoffset);
+    ck_assert_int_eq(request.user.geo.utcoffset_min, 0);
+}
+
+static void check_utcoffset_west(void)
+{
+    ck_assert(request.device.geo.has_utcoffset);
+    ck_assert_int_eq(request.device.geo.utcoffset_min, -1080);
+    ck_assert(request.user.geo.present && !request.user.geo.has_utcoffset);
+    ck_assert_int_eq(request.user.geo.utcoffset_min, 0);
+}
+
 static void check_unknown_in_imp(void)
 {
     check_minimal();
@@ -629,6 +646,13 @@ static const struct accepted_case accepted_cases[] = {
                                        "\x11\x00\x00\x00\x00\x00\x00\x00\x40"
                                        "\x32\x0b\x3a\x09\x09\x00\x00\x00\x00\x00\x00\x48\x40"),
      check_geo_out_of_range},
+    {"utcoffset 1080 kept, 1081 dropped",
+     BYTES(MINIMAL "\x2a\x05\x22\x03\x50\xb8\x08" "\x32\x05\x3a\x03\x50\xb9\x08"),
+     check_utcoffset_east},
+    {"utcoffset -1080 kept, INT32_MIN dropped",
+     BYTES(MINIMAL "\x2a\x0d\x22\x0b\x50\xc8\xf7\xff\xff\xff\xff\xff\xff\xff\x01"
+                   "\x32\x0d\x3a\x0b\x50\x80\x80\x80\x80\xf8\xff\xff\xff\xff\x01"),
+     check_utcoffset_west},
 };
 
 START_TEST(test_accepted_bytes)

@@ -2,8 +2,10 @@
  * GPP strings encoded by the IAB's own libraries, see tests/consent_fixtures.h), and what
  * the stage removes from a decoded request. */
 #include "geobid/geo.h"
+#include "geobid/gpp.h"
 #include "geobid/openrtb_json.h"
 #include "geobid/privacy.h"
+#include "geobid/tcf.h"
 
 #include "consent_fixtures.h"
 #include "test_support.h"
@@ -175,6 +177,35 @@ START_TEST(us_privacy_and_gpp_us_sections)
 }
 END_TEST
 
+/* A TCF or GPP string longer than the decoders take counts as one that does not decode:
+ * no consent under GDPR, an opt-out under a US GPP section; up to the bound it decides. */
+START_TEST(overlong_strings_count_as_unreadable)
+{
+    static char text[TCF_MAX_TEXT_LEN + 2];
+    const char *full = consent_fixture("tcf-full-consent");
+    size_t core_len = strcspn(full, ".");
+    memset(text, 'A', sizeof(text));
+    memcpy(text, full, core_len);
+    text[core_len] = '.';
+    struct privacy_policy policy = {.vendor_id = OUR};
+    struct bid_request *request = request_of("'regs':{'gdpr':1}", NULL);
+    request->user.consent = (struct slice){text, TCF_MAX_TEXT_LEN};
+    ck_assert(privacy_permissions(&policy, request).personalize);
+    request->user.consent.len++;
+    ck_assert(privacy_permissions(&policy, request).contextual_only);
+    const char *usnat = consent_fixture("gpp-usnat-none");
+    memset(text, 'A', sizeof(text));
+    memcpy(text, usnat, strlen(usnat));
+    text[strlen(usnat)] = '.'; /* the section's later segment, never read */
+    request = request_of("'regs':{'gpp_sid':[7]}", NULL);
+    request->regs.gpp = (struct slice){text, GPP_MAX_TEXT_LEN};
+    ck_assert(privacy_permissions(&policy, request).personalize);
+    request->regs.gpp.len++;
+    struct permissions got = privacy_permissions(&policy, request);
+    ck_assert(!got.personalize && !got.store_ids && got.precise_geo);
+}
+END_TEST
+
 START_TEST(coppa_and_limited_tracking)
 {
     static const struct permission_case cases[] = {
@@ -340,6 +371,7 @@ Suite *privacy_suite(void)
     tcase_add_test(signals, whether_gdpr_applies);
     tcase_add_test(signals, gpp_tcf_section_counts_as_user_consent);
     tcase_add_test(signals, us_privacy_and_gpp_us_sections);
+    tcase_add_test(signals, overlong_strings_count_as_unreadable);
     tcase_add_test(signals, coppa_and_limited_tracking);
     suite_add_tcase(suite, signals);
     TCase *stage = tcase_create("stage");

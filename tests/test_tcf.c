@@ -17,7 +17,7 @@ static struct test_guarded guarded;
 
 static void setup(void)
 {
-    guarded = test_guarded_alloc(8192);
+    guarded = test_guarded_alloc(TCF_MAX_TEXT_LEN + 1);
 }
 
 static void teardown(void)
@@ -25,11 +25,18 @@ static void teardown(void)
     test_guarded_free(&guarded);
 }
 
-/* Decodes text placed right before the guard page. */
-static enum tcf_status decode_len(const char *text, size_t len, struct tcf_consent *out)
+/* Decodes text placed right before the guard page, reading the publisher restrictions
+ * for vendor. */
+static enum tcf_status decode_for(const char *text, size_t len, uint16_t vendor,
+                                  struct tcf_consent *out)
 {
     char *copy = test_guarded_place(&guarded, text, len);
-    return tcf_decode((struct slice){copy, len}, out);
+    return tcf_decode((struct slice){copy, len}, vendor, out);
+}
+
+static enum tcf_status decode_len(const char *text, size_t len, struct tcf_consent *out)
+{
+    return decode_for(text, len, OUR, out);
 }
 
 static enum tcf_status decode(const char *text, struct tcf_consent *out)
@@ -37,10 +44,16 @@ static enum tcf_status decode(const char *text, struct tcf_consent *out)
     return decode_len(text, strlen(text), out);
 }
 
+static void decode_fixture_for(const char *fixture, uint16_t vendor, struct tcf_consent *out)
+{
+    const char *text = consent_fixture(fixture);
+    enum tcf_status status = decode_for(text, strlen(text), vendor, out);
+    ck_assert_msg(status == TCF_OK, "%s: %s", fixture, tcf_strerror(status));
+}
+
 static void decode_ok(const char *fixture, struct tcf_consent *out)
 {
-    enum tcf_status status = decode(consent_fixture(fixture), out);
-    ck_assert_msg(status == TCF_OK, "%s: %s", fixture, tcf_strerror(status));
+    decode_fixture_for(fixture, OUR, out);
 }
 
 /* Checks that exactly the ids in expected[0..count) (ascending) have purpose consent
@@ -162,10 +175,10 @@ START_TEST(publisher_restrictions)
     };
     for (size_t i = 0; i < COUNT(cases); i++) {
         struct tcf_consent consent;
-        decode_ok(cases[i].fixture, &consent);
+        decode_fixture_for(cases[i].fixture, (uint16_t)cases[i].vendor, &consent);
         ck_assert_uint_eq(consent.restriction_count > 0, strstr(cases[i].fixture, "restriction") != NULL);
-        ck_assert_msg(tcf_publisher_restricts(&consent, cases[i].purpose, cases[i].type,
-                                              cases[i].vendor) == cases[i].restricted,
+        ck_assert_msg(tcf_publisher_restricts(&consent, cases[i].purpose, cases[i].type) ==
+                          cases[i].restricted,
                       "case %zu: %s purpose %u type %d vendor %u", i, cases[i].fixture,
                       cases[i].purpose, (int)cases[i].type, cases[i].vendor);
         /* a restriction does not change the consent bits themselves */
@@ -276,7 +289,7 @@ static void check_segments_ignored(const char *name, const char *text, void *con
     struct tcf_consent whole, core;
     ck_assert(strchr(text, '.') != NULL); /* TCF 2.2 strings carry disclosed vendors */
     /* the whole string from the fixture file: the guarded copy is reused below */
-    ck_assert_int_eq(tcf_decode(slice_from_cstr(text), &whole), TCF_OK);
+    ck_assert_int_eq(tcf_decode(slice_from_cstr(text), OUR, &whole), TCF_OK);
     ck_assert_int_eq(decode_len(text, strcspn(text, "."), &core), TCF_OK);
     ck_assert_uint_eq(whole.core.len, core.core.len);
     for (unsigned vendor = 0; vendor <= 1000; vendor++)
@@ -391,13 +404,17 @@ START_TEST(hand_built_string)
     ck_assert_str_eq(consent.consent_language, "DE");
     ck_assert_str_eq(consent.publisher_cc, "??");
     ck_assert_uint_eq(consent.cmp_id, 7);
-    for (unsigned vendor = 0; vendor <= 50; vendor++) {
+    const char *text = consent_builder_text(&b);
+    for (uint16_t vendor = 0; vendor <= 50; vendor++) {
         bool in_first = (vendor >= 5 && vendor <= 9) || vendor == 12;
-        ck_assert(tcf_publisher_restricts(&consent, 1, TCF_RESTRICTION_NOT_ALLOWED, vendor) ==
-                  in_first);
-        ck_assert(tcf_publisher_restricts(&consent, 3, TCF_RESTRICTION_REQUIRE_CONSENT, vendor) ==
+        ck_assert_int_eq(decode_for(text, strlen(text), vendor, &consent), TCF_OK);
+        ck_assert_uint_eq(consent.restricted_vendor, vendor);
+        ck_assert(tcf_publisher_restricts(&consent, 1, TCF_RESTRICTION_NOT_ALLOWED) == in_first);
+        ck_assert(tcf_publisher_restricts(&consent, 3, TCF_RESTRICTION_REQUIRE_CONSENT) ==
                   (vendor == 42));
-        ck_assert(!tcf_publisher_restricts(&consent, 3, TCF_RESTRICTION_NOT_ALLOWED, vendor));
+        ck_assert(!tcf_publisher_restricts(&consent, 3, TCF_RESTRICTION_NOT_ALLOWED));
+        ck_assert(!tcf_publisher_restricts(&consent, 0, TCF_RESTRICTION_NOT_ALLOWED));
+        ck_assert(!tcf_publisher_restricts(&consent, 64, TCF_RESTRICTION_NOT_ALLOWED));
     }
 }
 END_TEST
@@ -470,6 +487,25 @@ START_TEST(sections_longer_than_the_string_are_truncated)
 }
 END_TEST
 
+/* A string up to TCF_MAX_TEXT_LEN long decodes (later segments count too); one byte more
+ * is refused before anything is read. */
+START_TEST(strings_longer_than_the_bound_are_refused)
+{
+    const char *core = consent_fixture("tcf-full-consent");
+    size_t core_len = strcspn(core, ".");
+    static char text[TCF_MAX_TEXT_LEN + 1];
+    memset(text, 'A', sizeof(text));
+    memcpy(text, core, core_len);
+    text[core_len] = '.';
+    struct tcf_consent consent;
+    ck_assert_int_eq(decode_len(text, TCF_MAX_TEXT_LEN, &consent), TCF_OK);
+    ck_assert(tcf_vendor_consent(&consent, OUR));
+    ck_assert_int_eq(decode_len(text, TCF_MAX_TEXT_LEN + 1, &consent), TCF_TOO_LONG);
+    text[core_len] = 'A'; /* one core segment of TCF_MAX_TEXT_LEN + 1 characters */
+    ck_assert_int_eq(decode_len(text, TCF_MAX_TEXT_LEN + 1, &consent), TCF_TOO_LONG);
+}
+END_TEST
+
 START_TEST(every_status_has_a_distinct_message)
 {
     const char *seen[TCF_BAD_RESTRICTION + 1];
@@ -506,6 +542,7 @@ Suite *tcf_suite(void)
     tcase_add_test(broken, bad_vendor_ranges);
     tcase_add_test(broken, bad_publisher_restrictions);
     tcase_add_test(broken, sections_longer_than_the_string_are_truncated);
+    tcase_add_test(broken, strings_longer_than_the_bound_are_refused);
     tcase_add_test(broken, every_status_has_a_distinct_message);
     suite_add_tcase(suite, broken);
     return suite;

@@ -129,17 +129,25 @@ static size_t put32(unsigned char *p, uint32_t v)
     return 4;
 }
 
-/* A version 2 file with no transitions, one type of offset_s, and footer. */
-static size_t make_tzif(unsigned char *out, int32_t offset_s, const char *footer)
+/* A version 2 file with one type of offset_s, footer, and in its 64-bit block one
+ * transition (to that type) at *transition_s (NULL: none). */
+static size_t make_tzif_with(unsigned char *out, int32_t offset_s, const int64_t *transition_s,
+                             const char *footer)
 {
     size_t n = 0;
     for (int block = 0; block < 2; block++) {
         memcpy(out + n, "TZif2", 5);
         memset(out + n + 5, 0, 15);
         n += 20;
-        uint32_t counts[6] = {0, 0, 0, 0, 1, 4}; /* isut isstd leap time type char */
+        uint32_t times = block == 1 && transition_s != NULL;
+        uint32_t counts[6] = {0, 0, 0, times, 1, 4}; /* isut isstd leap time type char */
         for (int i = 0; i < 6; i++)
             n += put32(out + n, counts[i]);
+        if (times) {
+            n += put32(out + n, (uint32_t)((uint64_t)*transition_s >> 32));
+            n += put32(out + n, (uint32_t)*transition_s);
+            out[n++] = 0; /* its type */
+        }
         n += put32(out + n, (uint32_t)offset_s);
         out[n++] = 0, out[n++] = 0;
         memcpy(out + n, "XYZ", 4);
@@ -147,6 +155,12 @@ static size_t make_tzif(unsigned char *out, int32_t offset_s, const char *footer
     }
     n += (size_t)sprintf((char *)out + n, "\n%s\n", footer);
     return n;
+}
+
+/* A version 2 file with no transitions, one type of offset_s, and footer. */
+static size_t make_tzif(unsigned char *out, int32_t offset_s, const char *footer)
+{
+    return make_tzif_with(out, offset_s, NULL, footer);
 }
 
 START_TEST(footer_rules_of_every_form)
@@ -171,6 +185,29 @@ START_TEST(footer_rules_of_every_form)
     ck_assert_int_eq(tz_zone_offset_s(julian, utc_s(2028, 7, 18, 21, 29, 59)), 3600);
     ck_assert_int_eq(tz_zone_offset_s(julian, utc_s(2028, 7, 18, 21, 30, 0)), 0);
     tz_zone_free(julian);
+}
+END_TEST
+
+/* A last transition far beyond the tables (in year 2^31 + 1000, which an int32 year
+ * wraps to a negative one) adds no rule expansion, and loading stays instant. */
+START_TEST(last_transition_beyond_the_tables)
+{
+    unsigned char data[256];
+    struct error err = {""};
+    const int64_t far_s = (INT64_C(1) << 31) * 31556952 + INT64_C(1000) * 31556952;
+    size_t len = make_tzif_with(data, 3600, &far_s, "CET-1CEST,M3.5.0,M10.5.0/3");
+    struct tz_zone *zone_far = tz_zone_parse(SLICE_LITERAL("far"), data, len, &err);
+    ck_assert_msg(zone_far != NULL, "%s", err.message);
+    ck_assert_uint_eq(tz_zone_transition_count(zone_far), 0); /* no change of offset */
+    ck_assert_int_eq(tz_zone_offset_s(zone_far, utc_s(2050, 7, 1, 0, 0, 0)), 3600);
+    tz_zone_free(zone_far);
+    const int64_t in_2000_s = utc_s(2000, 1, 1, 0, 0, 0);
+    len = make_tzif_with(data, 3600, &in_2000_s, "CET-1CEST,M3.5.0,M10.5.0/3");
+    struct tz_zone *zone_2000 = tz_zone_parse(SLICE_LITERAL("2000"), data, len, &err);
+    ck_assert_msg(zone_2000 != NULL, "%s", err.message);
+    ck_assert_int_eq(tz_zone_offset_s(zone_2000, utc_s(2050, 7, 1, 0, 0, 0)), 7200);
+    ck_assert_uint_eq(tz_zone_transition_count(zone_2000), 2 * (TZ_LAST_TABLE_YEAR - 1999));
+    tz_zone_free(zone_2000);
 }
 END_TEST
 
@@ -282,6 +319,7 @@ Suite *tz_suite(void)
     tcase_add_test(tc, offsets_agree_with_glibc);
     tcase_add_test(tc, database_skips_copies_and_finds_links);
     tcase_add_test(tc, footer_rules_of_every_form);
+    tcase_add_test(tc, last_transition_beyond_the_tables);
     tcase_add_test(tc, malformed_data_is_refused);
     tcase_add_test(tc, schedule_follows_paris_across_dst);
     tcase_add_test(tc, schedule_days_are_local);

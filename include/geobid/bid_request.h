@@ -173,6 +173,14 @@ const char *bid_request_floor_micros(double amount, int64_t *micros);
  * be decided on the IP). A decoder passes NAN for a coordinate that was not sent. */
 void openrtb_geo_set_point(struct openrtb_geo *geo, double lat, double lon);
 
+/* The largest geo.utcoffset taken, in minutes either way (UTC-12 to UTC+14 in use). */
+enum { OPENRTB_MAX_UTCOFFSET_MIN = 18 * 60 };
+
+/* Sets geo's UTC offset: kept when |minutes| <= OPENRTB_MAX_UTCOFFSET_MIN, otherwise
+ * has_utcoffset is false and utcoffset_min 0 (no later stage then multiplies a hostile
+ * value). A decoder calls it only when the field was sent. */
+void openrtb_geo_set_utcoffset(struct openrtb_geo *geo, int64_t minutes);
+
 /* Returns the bid id "<impid>-<campaign id>", built in arena: unique in a response,
  * since a response holds at most one bid per imp and imp ids are unique in a request
  * (bid_request_validate()).

@@ -66,6 +66,13 @@ struct campaign_ids bidder_match(const struct bidder *bidder, const struct bid_c
 bool bidder_campaign_matches(const struct bidder *bidder, uint32_t position,
                              const struct bid_context *context);
 
+/* The stages between decoding and deciding, as bidder_handle() runs them: the privacy
+ * stage (privacy_apply(), which strips request of what its signals do not allow), the
+ * user key (with store_ids) and profile (with personalize too), the location. Fills
+ * *context; the profile is in arena. */
+void bidder_prepare(const struct bidder *bidder, struct bid_request *request,
+                    struct arena *arena, struct bid_context *context);
+
 /* Outcome of bidder_handle(). */
 enum bid_outcome {
     BID_OUTCOME_BID,        /* 200, body holds the encoded response */

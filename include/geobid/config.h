@@ -24,6 +24,7 @@ struct config {
     char *public_url;           /* NULL: "http://" + listen (notice URLs) */
     char *notice_key;           /* hex; NULL: the data directory's, or per process */
     long reservation_ttl_s;     /* an unanswered budget reservation expires after this */
+    long max_reservations;      /* outstanding at once; size: peak bids/s x the TTL */
     char *config_file;
     long max_body_bytes;
     long max_header_bytes;

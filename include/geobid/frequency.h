@@ -9,8 +9,10 @@
  * exception).
  *
  * Concurrency: the table is split into shards by user key, each with its own lock;
- * every call takes one shard lock, never a table-wide one. A shard grows (doubling,
- * amortised) when it is half full; nothing else allocates. */
+ * every call takes one shard lock, never a table-wide one. Shards are grown (and rid of
+ * ended windows) by frequency_maintain(), off the hot path, when more than half full;
+ * a call that finds its shard more than 3/4 full (maintenance has not kept up with a
+ * burst of new people) grows it itself. Nothing else allocates. */
 #ifndef GEOBID_FREQUENCY_H
 #define GEOBID_FREQUENCY_H
 
@@ -37,6 +39,12 @@ struct frequency_cap {
 
 /* Returns a new empty table (free with frequency_table_free()). */
 struct frequency_table *frequency_table_new(void);
+
+/* Rebuilds each shard that is more than half full with room for four times its entries
+ * still worth keeping at now_ms (dropping ended windows without pending bids),
+ * allocating outside the shard's lock. Off the hot path: the ledger's maintenance tick
+ * calls it. */
+void frequency_maintain(struct frequency_table *table, int64_t now_ms);
 
 /* Frees the table (NULL is fine). */
 void frequency_table_free(struct frequency_table *table);

@@ -24,9 +24,14 @@ enum {
 /* More sections than any string has: 24 ids are defined today. */
 enum { GPP_MAX_SECTIONS = 32 };
 
+/* The longest GPP string parsed: real ones are under 3 KB, and a longer one could only
+ * cost CPU (its TCF section is decoded, its US sections read). */
+enum { GPP_MAX_TEXT_LEN = 8192 };
+
 enum gpp_status {
     GPP_OK = 0,
     GPP_EMPTY,                  /* no header */
+    GPP_TOO_LONG,               /* longer than GPP_MAX_TEXT_LEN */
     GPP_NOT_BASE64URL,          /* a header byte outside A-Z a-z 0-9 - _ */
     GPP_TRUNCATED,              /* the header ends inside a field */
     GPP_NOT_A_HEADER,           /* Type is not 3 */

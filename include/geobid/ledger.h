@@ -18,18 +18,23 @@
  * Concurrency. ledger_reserve(), ledger_commit() and ledger_release() may be called
  * from any thread at any time; they take only the campaign's own lock (and a
  * frequency-table shard lock for capped campaigns), never a ledger-wide one, and never
- * allocate; only a capped impression's commit writes to the store. ledger_sync(), ledger_tick(), ledger_erase_user() and
- * the stats readers are off the hot path.
+ * allocate. The one I/O: a capped impression's commit writes its count to the store
+ * (see Durability), waiting at most for other such writes, never for the maintenance
+ * tick's writes or an fsync. ledger_sync(), ledger_tick(), ledger_erase_user() and the
+ * stats readers are off the hot path.
  *
- * Durability (with a data directory; LMDB in <data_dir>/ledger/). Per campaign, the
+ * Durability (with a data directory; LMDB in <data_dir>/ledger/ and, for frequency
+ * counts, <data_dir>/frequency/, each with its own writer lock). Per campaign, the
  * committed spend and a ceiling on committed + reserved (a lease, written and synced
  * before any bid may use it, extended ahead of need by ledger_tick()) are kept; after
  * a crash at any moment, whatever was leased but not durably committed is counted as
  * spent ("unconfirmed"), so recorded spend never falls below what the exchanges may
  * charge and never exceeds the budget. A capped impression's count is written through
- * before its notice is answered (not synced at once: a killed process cannot lose it,
- * a power cut may lose the last tick's worth). Without a data directory everything
- * lives in memory and is lost at exit.
+ * to <data_dir>/frequency/ before its notice is answered, in a transaction of its own
+ * that is not synced: a killed process cannot lose it (it is in the kernel's page
+ * cache); an OS crash or power cut can lose the counts written since the last tick,
+ * which syncs them. Without a data directory everything lives in memory and is lost at
+ * exit.
  *
  * Late wins. A win or billing notice for a reservation that has already expired is
  * committed if the campaign's budgets still cover its cost at that moment
@@ -98,13 +103,17 @@ struct ledger_options {
     const struct clock *clock;      /* NULL: the system clock */
     const char *data_dir;           /* NULL: in memory only */
     int64_t reservation_ttl_ms;     /* 0: 120000 */
-    size_t max_reservations;        /* outstanding at once, all campaigns; 0: 1 << 20 */
+    size_t max_reservations;        /* outstanding at once, all campaigns; 0: 1 << 20.
+                                     * Size: peak reserved bids/s x the TTL (a bid
+                                     * without a loss notice holds its slot that long);
+                                     * rounded up to a power of two, 48 bytes each */
     bool background;                /* a thread runs ledger_tick() every tick_ms */
     int64_t tick_ms;                /* 0: 50 */
 };
 
-/* Opens a ledger: with options->data_dir, the LMDB environment <data_dir>/ledger/
- * (created if missing), recovering every account and frequency count it holds (see
+/* Opens a ledger: with options->data_dir, the LMDB environments <data_dir>/ledger/ and
+ * <data_dir>/frequency/ (created if missing), recovering every account and frequency
+ * count they hold (see
  * Durability above) and starting a new epoch. Returns NULL with err on failure. The
  * options are copied. Call ledger_sync() before the first reservation. */
 struct ledger *ledger_open(const struct ledger_options *options, struct error *err);
@@ -140,17 +149,20 @@ struct ledger_reservation {
 };
 
 /* Reserves the cost of bid against its campaign. LEDGER_OK fills out; any other status
- * means the campaign must not bid, and nothing changed. LEDGER_OK with out->id 0: the
- * campaign has neither budget nor cap and max_reservations are outstanding, so the
- * bid goes out unreserved (counted as a bid; its notices cannot be matched). Hot path:
- * no allocation, no I/O, only the campaign's lock (and a frequency shard's). */
+ * means the campaign must not bid, and nothing changed (the refusal is counted in the
+ * campaign's stats). When max_reservations are outstanding it returns at once, never
+ * waiting for a slot: LEDGER_BUSY, or LEDGER_OK with out->id 0 when the campaign has
+ * neither budget nor cap, so the bid goes out unreserved (counted as a bid; its notices
+ * cannot be matched). Hot path: no allocation (but see frequency.h on a burst of new
+ * people), no I/O, only the campaign's lock (and a frequency shard's). */
 enum ledger_status ledger_reserve(struct ledger *ledger, const struct ledger_bid *bid,
                                   struct ledger_reservation *out);
 
 /* Commits reservation id of campaign_id at the clearing price (CPM micros, at most the
  * bid price), releasing the rest, and counts the impression for the frequency cap (a
- * capped campaign's count is written to the store here: the one ledger call that may
- * wait for LMDB's writer, never on the bid path).
+ * capped campaign's count is written to the frequency store here, unsynced: the one
+ * ledger call that does I/O; it waits only for other count writes, never for the
+ * tick's synced batches).
  * Only the first win-or-billing notice commits (LEDGER_OK, or LEDGER_LATE_COMMITTED
  * after expiry); repeats return LEDGER_DUPLICATE; kind is counted once per reservation
  * either way. Any status but LEDGER_OK and LEDGER_LATE_COMMITTED changed no spend. */
@@ -163,15 +175,17 @@ enum ledger_status ledger_commit(struct ledger *ledger, struct slice campaign_id
 enum ledger_status ledger_release(struct ledger *ledger, struct slice campaign_id,
                                   ledger_reservation_id id, int64_t now_ms);
 
-/* Maintenance, off the hot path: expires reservations older than the TTL, rolls pacing
- * intervals, writes committed spend and frequency counts, and extends or trims the
- * leases (with a data directory). The background thread calls it every tick_ms; tests
+/* Maintenance, off the hot path: expires reservations older than the TTL, grows the
+ * frequency table, rolls pacing intervals, writes committed spend, syncs the frequency
+ * counts and extends or trims the leases (with a data directory). The background thread calls it every tick_ms; tests
  * and simulations without it call it themselves. */
 void ledger_tick(struct ledger *ledger, int64_t now_ms);
 
-/* Erases every frequency count held for the user (memory and disk). Returns the
- * number of counts erased, or -1 with err when the store could not be written. Off the
- * hot path (called by DELETE /v1/users/{id}). */
+/* Erases every frequency count held for the user (memory and disk, synced), and the
+ * user from every reservation still waiting for a notice or open to a late win, so no
+ * later notice counts them again. Returns the number of counts erased (pending bids
+ * included), or -1 with err when the store could not be written. Off the hot path
+ * (called by DELETE /v1/users/{id}). */
 int ledger_erase_user(struct ledger *ledger, const struct user_key *key, struct error *err);
 
 /* A campaign's numbers at one moment. */
@@ -194,11 +208,16 @@ bool ledger_account_state(struct ledger *ledger, struct slice campaign_id,
  * comma (so they follow the members already written):
  *   ,"bids":N,"wins":N,"impressions":N,"spend_micros":N,"reserved_micros":N,
  *   "spend_today_micros":N,"unconfirmed_micros":N,"late_refused":N,
+ *   "refused":{"out_of_flight":N,"over_budget":N,"paced":N,"capped":N,
+ *              "user_required":N,"busy":N},
  *   "budget":{"daily_micros":N|null,"total_micros":N|null},
  *   "hourly":[{"hour":"2026-11-23T14:00:00Z","bids":N,"wins":N,"impressions":N,
- *              "spend_micros":N,"reserved_micros":N}, ...]   (UTC hours, the last 48,
- *   oldest first, hours without activity left out)
- * Returns false, out untouched, when the ledger has no account for campaign_id. */
+ *              "spend_micros":N,"reserved_gross_micros":N}, ...]   (UTC hours, the last
+ *   48, oldest first, hours without activity left out)
+ * reserved_micros: outstanding now; hourly reserved_gross_micros: everything reserved
+ * during that hour, whether later committed, released or expired. refused: the
+ * campaign's bids refused by ledger_reserve() since the process started, by status (not
+ * kept across restarts). Returns false, out untouched, when the ledger has no account for campaign_id. */
 bool ledger_stats_append_json(struct ledger *ledger, struct slice campaign_id,
                               struct outbuf *out);
 

@@ -10,7 +10,7 @@
  *   and our vendor's consent; `precise_geo` needs special feature 1. A publisher
  *   restriction on our vendor of type 0 (not allowed) or 2 (legitimate interest only,
  *   which these purposes cannot use) removes the purpose. Without a vendor id, a missing
- *   string, or one that does not decode: nothing.
+ *   string, or one that does not decode (longer than 8 KiB included): nothing.
  * - US Privacy opt-out of sale ("1-Y-"), or a GPP US section (6-27) that applies (listed
  *   in regs.gpp_sid, or any when it is absent) saying opt-out of sale, sharing or
  *   targeted advertising: no `personalize`, no `store_ids`. A US Privacy or GPP string

@@ -4,10 +4,13 @@
  * The string is base64url (no padding); segments after the first `.` (disclosed vendors,
  * publisher TC) are not read. Decoding reads the bits straight from the text: nothing is
  * allocated or copied, and the decoded struct points into the text, which must outlive
- * it. A vendor list or a restriction is not expanded: the decoder checks it whole once
- * and remembers where it starts, and each question below walks it again (at most 4095
- * range entries), so a request pays only for the vendors it asks about. A string that
- * does not decode must be taken as no consent at all. */
+ * it. A vendor list is not expanded: the decoder checks it whole once and remembers where
+ * it starts, and each vendor question walks it again, so a request pays only for the
+ * vendors it asks about. Publisher restrictions are answered for one vendor, named to
+ * the decoder, in the same pass that checks them, so each restriction question is a
+ * bit test. A string longer than TCF_MAX_TEXT_LEN is refused unread: real ones are under
+ * 3 KB, and a longer one could only cost CPU. A string that does not decode must be
+ * taken as no consent at all. */
 #ifndef GEOBID_TCF_H
 #define GEOBID_TCF_H
 
@@ -17,9 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The longest consent string decoded (the whole text, later segments included). */
+enum { TCF_MAX_TEXT_LEN = 8192 };
+
 enum tcf_status {
     TCF_OK = 0,
     TCF_EMPTY,                /* no core segment at all */
+    TCF_TOO_LONG,             /* longer than TCF_MAX_TEXT_LEN */
     TCF_NOT_BASE64URL,        /* a byte of the core segment outside A-Z a-z 0-9 - _ */
     TCF_TRUNCATED,            /* the core segment ends inside a field */
     TCF_UNSUPPORTED_VERSION,  /* Version is not 2 */
@@ -64,13 +71,17 @@ struct tcf_consent {
     struct tcf_vendor_section vendor_consents;
     struct tcf_vendor_section vendor_legitimate_interests;
     uint16_t restriction_count;         /* NumPubRestrictions */
-    size_t restrictions_bit;            /* bit offset of the first restriction */
+    uint16_t restricted_vendor;         /* the vendor the restrictions were read for */
+    uint64_t restricted_purposes[3];    /* per tcf_restriction_type: bit p-1 set when a
+                                           restriction of that type on purpose p (1..63)
+                                           lists restricted_vendor */
 };
 
 /* Decodes the core segment of text (up to its first '.', or all of it) into out, checking
  * every field, vendor section and publisher restriction, and reading no byte outside
- * text. Returns TCF_OK, or why the string is refused (out is then unspecified). */
-enum tcf_status tcf_decode(struct slice text, struct tcf_consent *out);
+ * text; records which purposes the publisher restrictions take from vendor (0: none
+ * does). Returns TCF_OK, or why the string is refused (out is then unspecified). */
+enum tcf_status tcf_decode(struct slice text, uint16_t vendor, struct tcf_consent *out);
 
 /* True when the string gives consent for purpose (1..24). */
 bool tcf_purpose_consent(const struct tcf_consent *consent, unsigned purpose);
@@ -87,8 +98,9 @@ bool tcf_vendor_consent(const struct tcf_consent *consent, unsigned vendor);
 /* True when vendor has legitimate interest established. Vendor 0 never has. */
 bool tcf_vendor_legitimate_interest(const struct tcf_consent *consent, unsigned vendor);
 
-/* True when a publisher restriction of type on purpose lists vendor. */
+/* True when a publisher restriction of type on purpose lists the vendor given to
+ * tcf_decode() (consent->restricted_vendor). Constant time. */
 bool tcf_publisher_restricts(const struct tcf_consent *consent, unsigned purpose,
-                             enum tcf_restriction_type type, unsigned vendor);
+                             enum tcf_restriction_type type);
 
 #endif

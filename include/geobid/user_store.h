@@ -23,7 +23,12 @@ struct user_store {
  * -1 with err and nothing left open. Close with user_store_close(). */
 int user_store_open(struct user_store *store, const struct config *config, struct error *err);
 
-/* Closes what user_store_open() opened. */
+/* Without a data directory: a random hashing secret for this process only and no
+ * profile store, so that frequency caps still count people (by keys that mean nothing
+ * after a restart) and segments stay unavailable. Cannot fail. */
+void user_store_open_ephemeral(struct user_store *store);
+
+/* Closes what user_store_open() or user_store_open_ephemeral() opened. */
 void user_store_close(struct user_store *store);
 
 /* Points bidder's profiles and user_keys at store's, which must outlive bidder. */
