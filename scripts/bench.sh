@@ -138,6 +138,7 @@ targeting_out=$($targeting_cmd)
 profile_cmd="$build/bench-profile --dir $work/profiles"
 echo "bench: $profile_cmd"
 rm -rf "$work/profiles"
+mkdir -p "$work/profiles"
 profile_out=$($profile_cmd)
 rm -rf "$work/profiles"
 sim_cmd="$build/sim-day --seed 1"
