@@ -263,13 +263,13 @@ static struct bid best_bid_for_imp(const struct bidder *bidder,
         if (refused != NULL && refused[i])
             continue;
         const struct campaign *campaign = &bidder->snapshot->campaigns.campaigns[eligible->ids[i]];
-        struct slice currency = campaign_currency(campaign);
-        if (!currency_acceptable(request, response, currency) ||
-            !clears_floor(imp, currency, campaign->bid_cpm_micros))
-            continue;
         struct bid candidate = {.imp = imp, .campaign = campaign,
                                 .price_micros = campaign->bid_cpm_micros};
         if (!better_bid(&candidate, &best))
+            continue;
+        struct slice currency = campaign_currency(campaign);
+        if (!currency_acceptable(request, response, currency) ||
+            !clears_floor(imp, currency, campaign->bid_cpm_micros))
             continue;
         candidate.creative = choose_creative(campaign, imp, request);
         if (candidate.creative != NULL) {

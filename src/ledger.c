@@ -333,9 +333,10 @@ struct pending_book {
     struct ledger_book book;
 };
 
-/* Updates the account for now_ms and, when its book must be written, copies it into
- * *pending (returns true). A lower lease takes effect at once, a higher one only once
- * written (see raise_lease()). closing: no new lease. */
+/* Updates the account for now_ms and, when the ledger is durable and the book must be
+ * written, copies it into *pending (returns true; *pending untouched otherwise). A lower
+ * lease takes effect at once, a higher one only once written (see raise_lease()).
+ * closing: no new lease. */
 static bool prepare_account(const struct ledger *ledger, struct ledger_account *account,
                             int64_t now_ms, bool closing, struct pending_book *pending)
 {
@@ -355,9 +356,10 @@ static bool prepare_account(const struct ledger *ledger, struct ledger_account *
         account->book.ceiling_micros = ceiling;
     }
     account->reserved_since_tick = 0;
-    bool write = account->changed;
+    bool write = account->changed && ledger->store != NULL;
     account->changed = false;
-    *pending = (struct pending_book){account, account->book};
+    if (write)
+        *pending = (struct pending_book){account, account->book};
     pthread_mutex_unlock(&account->lock);
     return write;
 }
@@ -404,10 +406,18 @@ static void maintain(struct ledger *ledger, int64_t now_ms, bool closing)
     ledger_expire(ledger, now_ms);
     frequency_maintain(ledger->frequency, now_ms);
     struct account_table *table = atomic_load_explicit(&ledger->accounts, memory_order_relaxed);
-    struct pending_book *books = xcalloc(table->count + 1, sizeof(*books));
-    size_t count = 0;
-    for (size_t a = 0; a < table->count; a++)
-        count += prepare_account(ledger, table->by_index[a], now_ms, closing, &books[count]);
+    struct pending_book *books = NULL;
+    size_t count = 0, capacity = 0;
+    for (size_t a = 0; a < table->count; a++) {
+        struct pending_book pending;
+        if (!prepare_account(ledger, table->by_index[a], now_ms, closing, &pending))
+            continue;
+        if (count == capacity) {
+            capacity = capacity ? 2 * capacity : 64;
+            books = xrealloc(books, capacity * sizeof(*books));
+        }
+        books[count++] = pending;
+    }
     struct error err;
     if (ledger->store != NULL && write_batch(ledger, books, count, &err) != 0) {
         fprintf(stderr, "geobid: %s (leases not extended)\n", err.message);

@@ -70,17 +70,27 @@ void outbuf_append_micros(struct outbuf *out, int64_t micros)
     outbuf_append(out, digits, (size_t)last + 1);
 }
 
+/* True for a byte a JSON string holds as it is (no escape). */
+static bool json_plain_byte(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
 void outbuf_append_json_string(struct outbuf *out, struct slice s)
 {
     static const char hex[] = "0123456789abcdef";
     outbuf_reserve(out, s.len + 2);
     out->data[out->len++] = '"';
-    for (size_t i = 0; i < s.len; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            outbuf_append(out, &s.ptr[i], 1);
-            continue;
-        }
+    size_t i = 0;
+    while (i < s.len) {
+        size_t plain = i;
+        while (plain < s.len && json_plain_byte((unsigned char)s.ptr[plain]))
+            plain++;
+        outbuf_append(out, &s.ptr[i], plain - i);
+        if (plain == s.len)
+            break;
+        i = plain + 1;
+        unsigned char c = (unsigned char)s.ptr[plain];
         char escaped[6] = {'\\', (char)c};
         size_t n = 2;
         switch (c) {
