@@ -98,11 +98,12 @@ static bool take_char(struct slice text, size_t *at, char c)
     return true;
 }
 
-static int days_in_month(int year, int month)
+/* True when year-month-day is a real date: converting it to a day number and back
+ * gives it again only then (day 31 of April comes back as May 1). */
+static bool real_date(struct civil_date date)
 {
-    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return days[month - 1] + (month == 2 && leap);
+    struct civil_date back = tz_civil_from_days(tz_days_from_civil(date));
+    return back.year == date.year && back.month == date.month && back.day == date.day;
 }
 
 /* The date and time of day: "YYYY-MM-DDTHH:MM:SS" with an optional fraction (kept to
@@ -117,8 +118,9 @@ static bool parse_local_time(struct slice text, size_t *at, int64_t *local_ms)
         !take_digits(text, at, 2, &minute) || !take_char(text, at, ':') ||
         !take_digits(text, at, 2, &second))
         return false;
-    if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-        minute > 59 || second > 60) /* 60: a leap second, counted as the next one */
+    struct civil_date date = {year, month, day};
+    if (month < 1 || month > 12 || day < 1 || !real_date(date) || hour > 23 || minute > 59 ||
+        second > 60) /* 60: a leap second, counted as the next one */
         return false;
     int ms = 0, digits = 0;
     if (take_char(text, at, '.')) {
@@ -130,7 +132,7 @@ static bool parse_local_time(struct slice text, size_t *at, int64_t *local_ms)
         for (int d = digits; d < 3; d++)
             ms *= 10;
     }
-    int64_t days = tz_days_from_civil((struct civil_date){year, month, day});
+    int64_t days = tz_days_from_civil(date);
     *local_ms = ((days * 24 + hour) * 60 + minute) * 60000 + second * 1000 + ms;
     return true;
 }
