@@ -29,18 +29,9 @@ static struct campaign_ids query_fences(const struct snapshot *snapshot,
     return hits;
 }
 
-/* True when a location is precise enough to be matched against a fence of radius_m:
- * its uncertainty is within the campaign's max_accuracy_m, or within the fence's
- * radius when the campaign sets none. */
-static bool precise_enough(const struct location *location, uint32_t max_accuracy_m,
-                           uint32_t radius_m)
-{
-    return location->uncertainty_m <= (max_accuracy_m ? max_accuracy_m : radius_m);
-}
-
 /* Returns the campaigns of the fences that contain the location with a good enough
  * accuracy, ascending: fences owned by one campaign are contiguous in
- * snapshot->fences and hits come in position order, so repeats are adjacent. */
+ * snapshot->fence_targets and hits come in fence order, so repeats are adjacent. */
 static struct campaign_ids fence_candidates(const struct snapshot *snapshot,
                                             const struct location *location,
                                             struct arena *arena)
@@ -51,13 +42,12 @@ static struct campaign_ids fence_candidates(const struct snapshot *snapshot,
     struct campaign_ids hits = query_fences(snapshot, location, arena);
     out.ids = hits.ids; /* written behind the read position: safe in place */
     for (size_t h = 0; h < hits.count; h++) {
-        const struct fence *fence = &snapshot->fences[hits.ids[h]];
-        if (!precise_enough(location, snapshot->checks[fence->owner].max_accuracy_m,
-                            fence->radius_m))
+        const struct fence_target *target = &snapshot->fence_targets[hits.ids[h]];
+        if (location->uncertainty_m > target->max_uncertainty_m)
             continue;
-        if (out.count > 0 && out.ids[out.count - 1] == fence->owner)
+        if (out.count > 0 && out.ids[out.count - 1] == target->campaign)
             continue;
-        out.ids[out.count++] = fence->owner;
+        out.ids[out.count++] = target->campaign;
     }
     return out;
 }
@@ -137,7 +127,7 @@ static bool fences_contain(const struct campaign_geo *geo, const struct location
         return false;
     for (size_t r = 0; r < geo->radius_count; r++) {
         const struct geo_radius *fence = &geo->radius[r];
-        if (precise_enough(location, geo->max_accuracy_m, fence->radius_m) &&
+        if (location->uncertainty_m <= campaign_fence_max_uncertainty_m(geo, fence) &&
             great_circle_m(location->lat, location->lon, fence->lat, fence->lon) <=
                 fence->radius_m)
             return true;
@@ -327,14 +317,14 @@ static bool place_and_device_match(const struct campaign *campaign,
            fences_contain(&campaign->geo, &context->location);
 }
 
-/* The exact checks the candidate at position still needs (snapshot->checks), in the
+/* The exact checks the candidate at position still needs (snapshot->needs), in the
  * order of the reference evaluation. Schedule and audience come last, counted
  * (targeting_check()), so that their counters see the requests that were in the
  * campaign's place and device. */
 static bool candidate_matches(const struct snapshot *snapshot, uint32_t position,
                               const struct bid_context *context)
 {
-    uint32_t needs = snapshot->checks[position].needs;
+    uint32_t needs = snapshot->needs[position];
     const struct campaign *campaign = &snapshot->campaigns.campaigns[position];
     return ((needs & SNAPSHOT_CHECK_PLACES) == 0 ||
             geo_matches(&campaign->geo, &context->location)) &&
@@ -352,7 +342,7 @@ static bool candidate_matches(const struct snapshot *snapshot, uint32_t position
 static void prefetch_candidates(const struct snapshot *snapshot, const struct campaign_ids *ids)
 {
     for (size_t i = 0; i < ids->count; i++) {
-        if (snapshot->checks[ids->ids[i]].needs == 0)
+        if (snapshot->needs[ids->ids[i]] == 0)
             continue;
         const struct campaign *campaign = &snapshot->campaigns.campaigns[ids->ids[i]];
         const char *end = (const char *)&campaign->creatives;
@@ -361,7 +351,7 @@ static void prefetch_candidates(const struct snapshot *snapshot, const struct ca
         __builtin_prefetch(end - 1);
     }
     for (size_t i = 0; i < ids->count; i++)
-        if ((snapshot->checks[ids->ids[i]].needs & SNAPSHOT_CHECK_RULES) != 0)
+        if ((snapshot->needs[ids->ids[i]] & SNAPSHOT_CHECK_RULES) != 0)
             targeting_prefetch(snapshot->targeting, ids->ids[i]);
 }
 

@@ -32,22 +32,29 @@ static size_t count_geo_fences(const struct snapshot *snapshot)
     return total;
 }
 
-/* Adds every radius entry of the campaigns reached through geo to snapshot->fences. */
-static void collect_fences(struct snapshot *snapshot)
+/* Builds the fence index over every radius entry of the campaigns reached through geo,
+ * and snapshot->fence_targets in the same order. */
+static void index_fences(struct snapshot *snapshot)
 {
     const struct campaign_set *set = &snapshot->campaigns;
-    snapshot->fences = xcalloc(count_geo_fences(snapshot), sizeof(struct fence));
+    size_t total = count_geo_fences(snapshot);
+    struct fence *fences = xcalloc(total + 1, sizeof(*fences));
+    snapshot->fence_targets = xcalloc(total + 1, sizeof(*snapshot->fence_targets));
     for (size_t i = 0; i < set->count; i++) {
-        const struct campaign *campaign = &set->campaigns[i];
+        const struct campaign_geo *geo = &set->campaigns[i].geo;
         if (!reached_by_geo(snapshot, i))
             continue;
-        for (size_t r = 0; r < campaign->geo.radius_count; r++) {
-            const struct geo_radius *radius = &campaign->geo.radius[r];
-            snapshot->fences[snapshot->fence_count++] = (struct fence){
+        for (size_t r = 0; r < geo->radius_count; r++) {
+            const struct geo_radius *radius = &geo->radius[r];
+            fences[snapshot->fence_count] = (struct fence){
                 .lat = radius->lat, .lon = radius->lon,
                 .radius_m = radius->radius_m, .owner = (uint32_t)i};
+            snapshot->fence_targets[snapshot->fence_count++] = (struct fence_target){
+                (uint32_t)i, campaign_fence_max_uncertainty_m(geo, radius)};
         }
     }
+    snapshot->fence_index = fence_index_build(fences, snapshot->fence_count);
+    free(fences);
 }
 
 static size_t country_bucket_index(const char *code)
@@ -89,21 +96,21 @@ static void bucket_campaigns(struct snapshot *snapshot)
 static void plan_checks(struct snapshot *snapshot)
 {
     const struct campaign_set *set = &snapshot->campaigns;
-    snapshot->checks = xcalloc(set->count + 1, sizeof(*snapshot->checks));
+    snapshot->needs = xcalloc(set->count + 1, sizeof(*snapshot->needs));
     for (size_t i = 0; i < set->count; i++) {
         const struct campaign *campaign = &set->campaigns[i];
         const struct campaign_geo *geo = &campaign->geo;
-        struct campaign_checks *checks = &snapshot->checks[i];
-        checks->max_accuracy_m = geo->max_accuracy_m;
+        uint8_t needs = 0;
         if (geo->countries.count > 0 || geo->regions.count > 0 || geo->cities.count > 0 ||
             geo->postal_codes.count > 0)
-            checks->needs |= SNAPSHOT_CHECK_PLACES;
+            needs |= SNAPSHOT_CHECK_PLACES;
         if (campaign->device_types != 0 || campaign->os.count > 0)
-            checks->needs |= SNAPSHOT_CHECK_DEVICE;
+            needs |= SNAPSHOT_CHECK_DEVICE;
         if (geo->radius_count > 0 && targeting_by_audience(snapshot->targeting, (uint32_t)i))
-            checks->needs |= SNAPSHOT_CHECK_FENCES;
+            needs |= SNAPSHOT_CHECK_FENCES;
         if (campaign->schedule.present || !audience_group_is_empty(&campaign->audience))
-            checks->needs |= SNAPSHOT_CHECK_RULES;
+            needs |= SNAPSHOT_CHECK_RULES;
+        snapshot->needs[i] = needs;
     }
 }
 
@@ -124,8 +131,7 @@ struct snapshot *snapshot_build(struct campaign_set *set)
         snapshot->time_zones = tz_system_database();
     snapshot->targeting = targeting_build(&snapshot->campaigns, snapshot->time_zones);
     plan_checks(snapshot);
-    collect_fences(snapshot);
-    snapshot->fence_index = fence_index_build(snapshot->fences, snapshot->fence_count);
+    index_fences(snapshot);
     bucket_campaigns(snapshot);
     return snapshot;
 }
@@ -136,8 +142,8 @@ void snapshot_free(struct snapshot *snapshot)
         return;
     fence_index_free(snapshot->fence_index);
     targeting_free(snapshot->targeting);
-    free(snapshot->checks);
-    free(snapshot->fences);
+    free(snapshot->needs);
+    free(snapshot->fence_targets);
     for (size_t b = 0; b < SNAPSHOT_COUNTRY_BUCKETS; b++)
         free(snapshot->by_country[b].ids);
     free(snapshot->everywhere.ids);

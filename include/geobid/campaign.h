@@ -98,6 +98,15 @@ static inline struct slice campaign_currency(const struct campaign *campaign)
     return (struct slice){campaign->currency, 3};
 }
 
+/* The largest location uncertainty, in metres, with which a point may be matched
+ * against fence (one of geo's): geo's max_accuracy_m, or the fence's radius when it
+ * sets none. */
+static inline uint32_t campaign_fence_max_uncertainty_m(const struct campaign_geo *geo,
+                                                        const struct geo_radius *fence)
+{
+    return geo->max_accuracy_m ? geo->max_accuracy_m : fence->radius_m;
+}
+
 /* Parses and validates the campaign document text[0..len) into set. Returns 0, or -1
  * with the exact place of the first error in err; on failure set holds nothing and
  * needs no campaign_set_free(). The text may be freed after the call. */

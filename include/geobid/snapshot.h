@@ -33,8 +33,8 @@ enum { SNAPSHOT_COUNTRY_BUCKETS = 26 * 26 };
 struct targeting;
 
 /* Which exact checks a candidate campaign still needs once an index has reached it
- * (bits of campaign_checks.needs): a campaign that needs none matches as soon as it is
- * a candidate, and the matcher does not read the campaign at all. */
+ * (bits of snapshot.needs): a campaign that needs none matches as soon as it is a
+ * candidate, and the matcher does not read the campaign at all. */
 enum {
     SNAPSHOT_CHECK_PLACES = 1, /* countries, regions, cities or postal codes */
     SNAPSHOT_CHECK_DEVICE = 2, /* device types or OS */
@@ -42,26 +42,30 @@ enum {
     SNAPSHOT_CHECK_RULES = 8,  /* a schedule or audience rules (targeting_check()) */
 };
 
-/* A campaign's exact checks and the accuracy its fences ask of a location: small, so
- * that the matcher's reads per candidate stay in cache at 100,000 campaigns. */
-struct campaign_checks {
-    uint32_t needs;          /* SNAPSHOT_CHECK_* */
-    uint32_t max_accuracy_m; /* the campaign's geo.max_accuracy_m (0: each fence's radius) */
+/* What the matcher needs of a fence the fence index finds: its campaign, and the
+ * largest location uncertainty it accepts (the campaign's geo.max_accuracy_m, else the
+ * fence's radius). Eight bytes, in fence order, so that a hit costs one read that
+ * mostly stays in cache at 100,000 campaigns. */
+struct fence_target {
+    uint32_t campaign;
+    uint32_t max_uncertainty_m;
 };
 
 struct snapshot {
     struct campaign_set campaigns;
-    struct fence *fences;              /* radius entries of the active campaigns reached
-                                          through geo, in campaign order */
+    struct fence_target *fence_targets; /* per radius entry of the active campaigns
+                                          reached through geo, in campaign order */
     size_t fence_count;
-    struct fence_index *fence_index;   /* over fences; fence.owner = campaign position */
+    struct fence_index *fence_index;   /* over those entries, in the same order */
     struct campaign_ids by_country[SNAPSHOT_COUNTRY_BUCKETS]; /* no fences, with countries */
     struct campaign_ids everywhere;    /* active, no fences, no countries */
     bool needs_locality;               /* an active campaign targets regions, cities or
                                           postal codes, or has a schedule in the user's
                                           time zone (see geo_resolve()) */
     struct targeting *targeting;       /* audience rules, schedules and their counters */
-    struct campaign_checks *checks;    /* per campaign position */
+    uint8_t *needs;                    /* per campaign position: SNAPSHOT_CHECK_*, one
+                                          byte so that the candidates' reads stay in
+                                          cache at 100,000 campaigns */
     const struct tz_database *time_zones; /* tz_system_database() when a campaign has a
                                              schedule, else NULL */
 };
