@@ -31,13 +31,15 @@ static struct campaign_ids query_fences(const struct snapshot *snapshot,
 
 /* Returns the campaigns of the fences that contain the location with a good enough
  * accuracy, ascending: fences owned by one campaign are contiguous in
- * snapshot->fence_targets and hits come in fence order, so repeats are adjacent. */
+ * snapshot->fence_targets and hits come in fence order, so repeats are adjacent. A
+ * location too coarse for every fence (most IP-derived points) skips the query. */
 static struct campaign_ids fence_candidates(const struct snapshot *snapshot,
                                             const struct location *location,
                                             struct arena *arena)
 {
     struct campaign_ids out = {NULL, 0};
-    if (!location->has_point || snapshot->fence_count == 0)
+    if (!location->has_point || snapshot->fence_count == 0 ||
+        location->uncertainty_m > snapshot->fence_max_uncertainty_m)
         return out;
     struct campaign_ids hits = query_fences(snapshot, location, arena);
     out.ids = hits.ids; /* written behind the read position: safe in place */

@@ -130,6 +130,9 @@ struct targeting {
                                    the slots, says so without reading them */
     size_t filter_mask;         /* filter bits - 1 */
     uint32_t place_kinds;       /* bit k: compound terms with places of kind k exist */
+    uint32_t cell_max_uncertainty_m; /* the largest location uncertainty a fence of a
+                                        campaign filed under cells accepts: a coarser
+                                        location is in none of its fences */
     uint32_t *ids;
     size_t *counter_first;      /* per campaign position: its first counter */
     _Atomic uint64_t *counters; /* per campaign: checked, matched, schedule failed, rules */
@@ -515,6 +518,16 @@ static void add_posting(struct builder *builder, uint32_t term, uint32_t campaig
     builder->postings[builder->posting_count++] = (struct posting){term, campaign};
 }
 
+/* Raises cell_max_uncertainty_m to what geo's fences accept. */
+static void note_cell_uncertainty(struct targeting *targeting, const struct campaign_geo *geo)
+{
+    for (size_t r = 0; r < geo->radius_count; r++) {
+        uint32_t accepted = campaign_fence_max_uncertainty_m(geo, &geo->radius[r]);
+        if (accepted > targeting->cell_max_uncertainty_m)
+            targeting->cell_max_uncertainty_m = accepted;
+    }
+}
+
 /* Files the campaign at position under its audience clause when that is cheaper than
  * its geo clause. Term texts stay those of the campaign set (which outlives us). */
 static void file_campaign(struct builder *builder, uint32_t position)
@@ -532,6 +545,10 @@ static void file_campaign(struct builder *builder, uint32_t position)
             builder->targeting->place_kinds |= 1u << clause.terms[t].place_kind;
         add_posting(builder, intern(builder, &clause.terms[t]), position);
     }
+    /* the terms of a compound clause all share one kind of place */
+    if (clause.count > 0 && clause.terms[0].place.len > 0 &&
+        clause.terms[0].place_kind == TERM_CELL)
+        note_cell_uncertainty(builder->targeting, &campaign->geo);
 }
 
 /* Lays the postings out as one list per term (counting sort by term); campaigns come
@@ -706,7 +723,9 @@ static void look_up(struct gathered *gathered)
 static void gather_places(struct gathered *gathered, const struct location *location)
 {
     uint64_t cell;
-    bool has_cell = location->has_point && (gathered->targeting->place_kinds >> TERM_CELL & 1) &&
+    bool has_cell = location->has_point &&
+                    location->uncertainty_m <= gathered->targeting->cell_max_uncertainty_m &&
+                    (gathered->targeting->place_kinds >> TERM_CELL & 1) &&
                     point_cell(location->lat, location->lon, &cell);
     const struct {
         enum term_kind kind;

@@ -120,6 +120,8 @@ START_TEST(coarse_location_does_not_match_a_small_fence)
     struct scenario city = {"[{\"id\":\"1\",\"banner\":{\"w\":320,\"h\":50}}]", eur,
                             gps(48.8606, 2.3376, 25000)};
     expect_bid(&city, "coarse-ok", 1000000);
+    city.location.uncertainty_m = 30000; /* the largest any fence accepts */
+    expect_bid(&city, "coarse-ok", 1000000);
     city.location.uncertainty_m = 30001;
     expect_no_bid(&city);
 }

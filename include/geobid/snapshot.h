@@ -56,6 +56,8 @@ struct snapshot {
     struct fence_target *fence_targets; /* per radius entry of the active campaigns
                                           reached through geo, in campaign order */
     size_t fence_count;
+    uint32_t fence_max_uncertainty_m;  /* the largest of their max_uncertainty_m: a less
+                                          precise location matches none of them */
     struct fence_index *fence_index;   /* over those entries, in the same order */
     struct campaign_ids by_country[SNAPSHOT_COUNTRY_BUCKETS]; /* no fences, with countries */
     struct campaign_ids everywhere;    /* active, no fences, no countries */
