@@ -73,12 +73,31 @@ struct ledger_account *ledger_account_at(struct ledger *ledger, uint32_t index)
     return atomic_load_explicit(&ledger->accounts, memory_order_acquire)->by_index[index];
 }
 
-static struct ledger_account *account_new(struct slice id, uint32_t index)
+/* Returns the visit time entry of the account at index, adding the chunks up to its
+ * own (admin lock held, or the ledger opening). */
+static _Atomic int64_t *visit_entry(struct ledger *ledger, size_t index)
+{
+    size_t chunk = index / LEDGER_VISIT_CHUNK;
+    while (ledger->visit_chunk_count <= chunk) {
+        ledger->visit_chunks = xrealloc(ledger->visit_chunks, (ledger->visit_chunk_count + 1) *
+                                                                   sizeof(*ledger->visit_chunks));
+        ledger->visit_chunks[ledger->visit_chunk_count++] =
+            xcalloc(LEDGER_VISIT_CHUNK, sizeof(**ledger->visit_chunks));
+    }
+    return &ledger->visit_chunks[chunk][index % LEDGER_VISIT_CHUNK];
+}
+
+/* A new account at index, to be visited by the next tick (admin lock held, or the
+ * ledger opening). */
+static struct ledger_account *account_new(struct ledger *ledger, struct slice id,
+                                          uint32_t index)
 {
     struct ledger_account *account = xcalloc(1, sizeof(*account));
     pthread_mutex_init(&account->lock, NULL);
     account->id = (struct slice){xstrndup(id.ptr, id.len), id.len};
     account->index = index;
+    account->visit_at_ms = visit_entry(ledger, index);
+    atomic_store_explicit(account->visit_at_ms, LEDGER_VISIT_NOW, memory_order_relaxed);
     account->book.version = LEDGER_BOOK_VERSION;
     account->lease_day = -1;
     account->usable_ceiling_micros = INT64_MAX;
@@ -172,7 +191,7 @@ void account_roll_day(struct ledger_account *account, int64_t now_ms)
         return;
     account->book.day = day;
     account->book.spent_day_micros = 0;
-    account->changed = true;
+    account_changed(account);
 }
 
 struct frequency_cap account_cap(const struct ledger_account *account)
@@ -203,7 +222,7 @@ static void add_new_accounts(struct ledger *ledger, const struct campaign_set *s
         for (size_t a = 0; a < added_count && !known; a++)
             known = slice_eq(added[a]->id, id);
         if (!known) {
-            added[added_count] = account_new(id, (uint32_t)(count + added_count));
+            added[added_count] = account_new(ledger, id, (uint32_t)(count + added_count));
             added_count++;
         }
     }
@@ -217,6 +236,8 @@ static void account_follow(struct ledger_account *account, const struct campaign
 {
     const struct tz_zone *zone = campaign ? zone_of(campaign) : NULL;
     pthread_mutex_lock(&account->lock);
+    if (campaign != account->campaign || zone != account->zone)
+        account_touch(account); /* new budgets, pacing, or a day to find in another zone */
     account->campaign = campaign;
     if (zone != account->zone)
         account->day_end_ms = 0; /* the day is recomputed in the new zone */
@@ -333,28 +354,71 @@ struct pending_book {
     struct ledger_book book;
 };
 
+/* The books one tick writes. */
+struct pending_books {
+    struct pending_book *items;
+    size_t count, capacity;
+};
+
+static void pending_add(struct pending_books *books, const struct pending_book *book)
+{
+    if (books->count == books->capacity) {
+        books->capacity = books->capacity ? 2 * books->capacity : 64;
+        books->items = xrealloc(books->items, books->capacity * sizeof(*books->items));
+    }
+    books->items[books->count++] = *book;
+}
+
+static bool account_is_paced(const struct ledger_account *account)
+{
+    const struct campaign *campaign = account->campaign;
+    return campaign && campaign->delivery.pacing == CAMPAIGN_PACING_EVEN &&
+           campaign->delivery.daily_budget_micros;
+}
+
+/* Sets the ceiling to write: a lower one takes effect at once, a higher one only once
+ * written (see raise_lease()). closing: no new lease (account locked, day rolled). */
+static void set_ceiling(struct ledger_account *account, bool closing)
+{
+    int64_t ceiling = closing ? account->book.spent_total_micros + account->reserved_micros
+                              : lease_ceiling(account);
+    if (ceiling < account->usable_ceiling_micros)
+        account->usable_ceiling_micros = ceiling;
+    account->changed |= ceiling != account->book.ceiling_micros ||
+                        account->lease_day != account->book.day;
+    account->book.ceiling_micros = ceiling;
+}
+
+/* When the tick must visit the account again if nothing touches it (account locked,
+ * rolled, before reserved_since_tick is reset): when its day or its pacing interval
+ * ends; at the next tick when reservations since the last sized its lease, which
+ * shrinks back once they stop. Until then a visit would change nothing. */
+static int64_t next_visit_ms(const struct ledger *ledger, const struct ledger_account *account,
+                             bool paced)
+{
+    if (ledger->store != NULL && account->reserved_since_tick != 0)
+        return LEDGER_VISIT_NOW;
+    if (paced && account->pacing_next_ms < account->day_end_ms)
+        return account->pacing_next_ms;
+    return account->day_end_ms;
+}
+
 /* Updates the account for now_ms and, when the ledger is durable and the book must be
- * written, copies it into *pending (returns true; *pending untouched otherwise). A lower
- * lease takes effect at once, a higher one only once written (see raise_lease()).
+ * written, copies it into *pending (returns true; *pending untouched otherwise).
  * closing: no new lease. */
 static bool prepare_account(const struct ledger *ledger, struct ledger_account *account,
                             int64_t now_ms, bool closing, struct pending_book *pending)
 {
     pthread_mutex_lock(&account->lock);
     account_roll_day(account, now_ms);
-    const struct campaign *campaign = account->campaign;
-    if (campaign && campaign->delivery.pacing == CAMPAIGN_PACING_EVEN &&
-        campaign->delivery.daily_budget_micros)
+    bool paced = account_is_paced(account);
+    if (paced)
         roll_pacing(account, now_ms);
-    if (ledger->store != NULL) {
-        int64_t ceiling = closing ? account->book.spent_total_micros + account->reserved_micros
-                                  : lease_ceiling(account);
-        if (ceiling < account->usable_ceiling_micros)
-            account->usable_ceiling_micros = ceiling;
-        account->changed |= ceiling != account->book.ceiling_micros ||
-                            account->lease_day != account->book.day;
-        account->book.ceiling_micros = ceiling;
-    }
+    if (ledger->store != NULL)
+        set_ceiling(account, closing);
+    /* under the lock: a touch after this visit is seen by the next tick */
+    atomic_store_explicit(account->visit_at_ms, next_visit_ms(ledger, account, paced),
+                          memory_order_relaxed);
     account->reserved_since_tick = 0;
     bool write = account->changed && ledger->store != NULL;
     account->changed = false;
@@ -380,7 +444,7 @@ static void raise_lease(struct pending_book *pending)
 static void mark_changed(struct ledger_account *account)
 {
     pthread_mutex_lock(&account->lock);
-    account->changed = true;
+    account_changed(account);
     pthread_mutex_unlock(&account->lock);
 }
 
@@ -400,43 +464,75 @@ static int write_batch(struct ledger *ledger, struct pending_book *books, size_t
     return ledger_store_commit(batch, err);
 }
 
-/* One maintenance pass (admin lock held). */
-static void maintain(struct ledger *ledger, int64_t now_ms, bool closing)
+/* Writes the books, then lets their leases be used; when the write fails, they are
+ * written again at the next tick. */
+static void write_books(struct ledger *ledger, const struct pending_books *books)
+{
+    struct error err;
+    if (books->count == 0)
+        return;
+    if (write_batch(ledger, books->items, books->count, &err) != 0) {
+        fprintf(stderr, "geobid: %s (leases not extended)\n", err.message);
+        for (size_t i = 0; i < books->count; i++)
+            mark_changed(books->items[i].account);
+        return;
+    }
+    for (size_t i = 0; i < books->count; i++)
+        raise_lease(&books->items[i]);
+}
+
+/* Whether the tick at now_ms must visit the account at index: touched since its last
+ * visit, or a time it depends on has come. Reads 8 bytes of a dense array, never the
+ * account. */
+static bool visit_due(const struct ledger *ledger, size_t index, int64_t now_ms)
+{
+    _Atomic int64_t *chunk = ledger->visit_chunks[index / LEDGER_VISIT_CHUNK];
+    return now_ms >= atomic_load_explicit(&chunk[index % LEDGER_VISIT_CHUNK],
+                                          memory_order_relaxed);
+}
+
+/* Visits the accounts the tick at now_ms must, or every one when closing or when the
+ * clock went back (days may then roll back), collecting the books to write. Returns
+ * how many it visited (admin lock held). */
+static size_t visit_accounts(struct ledger *ledger, int64_t now_ms, bool closing,
+                             struct pending_books *books)
+{
+    bool every = closing || now_ms < ledger->last_tick_ms;
+    ledger->last_tick_ms = now_ms;
+    struct account_table *table = atomic_load_explicit(&ledger->accounts, memory_order_relaxed);
+    size_t visited = 0;
+    for (size_t a = 0; a < table->count; a++) {
+        if (!every && !visit_due(ledger, a, now_ms))
+            continue;
+        visited++;
+        struct pending_book pending;
+        if (prepare_account(ledger, table->by_index[a], now_ms, closing, &pending))
+            pending_add(books, &pending);
+    }
+    return visited;
+}
+
+/* One maintenance pass (admin lock held). Returns how many accounts it visited. */
+static size_t maintain(struct ledger *ledger, int64_t now_ms, bool closing)
 {
     ledger_expire(ledger, now_ms);
     frequency_maintain(ledger->frequency, now_ms);
-    struct account_table *table = atomic_load_explicit(&ledger->accounts, memory_order_relaxed);
-    struct pending_book *books = NULL;
-    size_t count = 0, capacity = 0;
-    for (size_t a = 0; a < table->count; a++) {
-        struct pending_book pending;
-        if (!prepare_account(ledger, table->by_index[a], now_ms, closing, &pending))
-            continue;
-        if (count == capacity) {
-            capacity = capacity ? 2 * capacity : 64;
-            books = xrealloc(books, capacity * sizeof(*books));
-        }
-        books[count++] = pending;
-    }
+    struct pending_books books = {NULL, 0, 0};
+    size_t visited = visit_accounts(ledger, now_ms, closing, &books);
+    write_books(ledger, &books);
+    free(books.items);
     struct error err;
-    if (ledger->store != NULL && write_batch(ledger, books, count, &err) != 0) {
-        fprintf(stderr, "geobid: %s (leases not extended)\n", err.message);
-        for (size_t i = 0; i < count; i++)
-            mark_changed(books[i].account);
-    } else if (ledger->store != NULL) {
-        for (size_t i = 0; i < count; i++)
-            raise_lease(&books[i]);
-    }
-    free(books);
     if (ledger->store != NULL && ledger_store_sync_counts(ledger->store, &err) != 0)
         fprintf(stderr, "geobid: %s\n", err.message);
+    return visited;
 }
 
-void ledger_tick(struct ledger *ledger, int64_t now_ms)
+size_t ledger_tick(struct ledger *ledger, int64_t now_ms)
 {
     pthread_mutex_lock(&ledger->admin_lock);
-    maintain(ledger, now_ms, false);
+    size_t visited = maintain(ledger, now_ms, false);
     pthread_mutex_unlock(&ledger->admin_lock);
+    return visited;
 }
 
 /* ---- the background thread ---------------------------------------------------------------- */
@@ -508,7 +604,8 @@ static void load_account(void *context, struct slice campaign_id, const struct l
         loading->accounts = xrealloc(loading->accounts,
                                      loading->capacity * sizeof(*loading->accounts));
     }
-    struct ledger_account *account = account_new(campaign_id, (uint32_t)loading->count);
+    struct ledger_account *account =
+        account_new(loading->ledger, campaign_id, (uint32_t)loading->count);
     account->book = *book;
     int64_t unconfirmed = book->ceiling_micros - book->spent_total_micros;
     if (unconfirmed > 0) {
@@ -579,6 +676,7 @@ struct ledger *ledger_open(const struct ledger_options *options, struct error *e
     ledger->sweep_sequence = 1;
     ledger->epoch = 1;
     atomic_init(&ledger->accounts, table_with(NULL, NULL, 0));
+    ledger->last_tick_ms = INT64_MIN;
     pthread_mutex_init(&ledger->admin_lock, NULL);
     ledger->frequency = frequency_table_new();
     if (options->data_dir != NULL) {
@@ -614,6 +712,9 @@ static void free_accounts(struct ledger *ledger)
         table_free(ledger->retired);
         ledger->retired = next;
     }
+    for (size_t c = 0; c < ledger->visit_chunk_count; c++)
+        free(ledger->visit_chunks[c]);
+    free(ledger->visit_chunks);
 }
 
 void ledger_close(struct ledger *ledger)

@@ -17,7 +17,11 @@ enum {
     LEDGER_BOOK_VERSION = 1,
     LEDGER_LEASE_MIN_BIDS = 20,  /* a lease covers at least this many bids */
     LEDGER_LEASE_TICKS = 4,      /* ... and this many ticks at the recent pace */
+    LEDGER_VISIT_CHUNK = 1024,   /* visit times per chunk of ledger->visit_chunks */
 };
+
+/* A visit time meaning "at the next tick". */
+#define LEDGER_VISIT_NOW INT64_MIN
 
 /* One UTC hour of one campaign. */
 struct ledger_hour {
@@ -58,6 +62,8 @@ struct ledger_account {
     _Atomic uint64_t refused[LEDGER_BUSY + 1];
     struct pacing pacing;
     int64_t pacing_next_ms;      /* when the next pacing interval starts */
+    /* its entry in ledger->visit_chunks (never moves): when the tick must next visit it */
+    _Atomic int64_t *visit_at_ms;
 };
 
 /* Accounts by index and by campaign id; replaced whole (and the old one retired)
@@ -113,7 +119,32 @@ struct ledger {
     pthread_t thread;
     bool thread_running, stopping;
     pthread_cond_t wake;
+    /* When the tick must next visit each account, by index, LEDGER_VISIT_CHUNK to a
+     * chunk: a dense array the tick scans instead of the accounts themselves. Chunks
+     * are never moved nor freed before close, so accounts can point into them; the
+     * directory is grown by ledger_sync() and read by the tick (admin lock). */
+    _Atomic int64_t **visit_chunks;
+    size_t visit_chunk_count;
+    int64_t last_tick_ms;        /* now_ms of the last tick (INT64_MIN: none yet) */
 };
+
+/* Asks the next tick to visit the account (account locked): something its maintenance
+ * depends on has changed. The store is skipped when already asked, so that a busy
+ * campaign does not keep taking the cache line it shares with its neighbours' entries
+ * from the tick; relaxed, as the tick reads it without a lock and a visit takes the
+ * account's lock anyway. */
+static inline void account_touch(struct ledger_account *account)
+{
+    if (atomic_load_explicit(account->visit_at_ms, memory_order_relaxed) != LEDGER_VISIT_NOW)
+        atomic_store_explicit(account->visit_at_ms, LEDGER_VISIT_NOW, memory_order_relaxed);
+}
+
+/* The account's book differs from what was last written (account locked). */
+static inline void account_changed(struct ledger_account *account)
+{
+    account->changed = true;
+    account_touch(account);
+}
 
 /* ---- ledger.c ------------------------------------------------------------------- */
 

@@ -139,7 +139,7 @@ static void book_reservation(struct ledger_account *account, int64_t cost, int s
     account->reserved_micros += sign * cost;
     account->reserved_since_tick += sign * cost;
     ledger_book_hour(&account->book, now_ms)->reserved_gross_micros += sign * cost;
-    account->changed = true;
+    account_changed(account);
 }
 
 /* Counts (sign 1) or takes back (sign -1) a bid (account locked). */
@@ -147,7 +147,7 @@ static void count_bid(struct ledger_account *account, int sign, int64_t now_ms)
 {
     account->book.bids += (uint64_t)(int64_t)sign;
     ledger_book_hour(&account->book, now_ms)->bids += (uint64_t)(int64_t)sign;
-    account->changed = true;
+    account_changed(account);
 }
 
 /* A campaign with neither budget nor frequency cap risks nothing by bidding without a
@@ -298,7 +298,7 @@ static void count_notice(struct ledger_account *account, struct ledger_slot *slo
         account->book.impressions++;
         hour->impressions++;
     }
-    account->changed = true;
+    account_changed(account);
 }
 
 /* Adds charge to the spend (account locked). */
@@ -308,7 +308,7 @@ static void book_spend(struct ledger_account *account, int64_t charge, int64_t n
     account->book.spent_day_micros += charge;
     ledger_book_hour(&account->book, now_ms)->spend_micros += charge;
     pacing_record_spend(&account->pacing, charge);
-    account->changed = true;
+    account_changed(account);
 }
 
 /* Counts the impression of a committed reservation for the frequency cap, written
@@ -354,7 +354,7 @@ static enum ledger_status settle_win(struct ledger *ledger, struct claimed *c,
         status = LEDGER_LATE_REFUSED;
     if (status == LEDGER_LATE_REFUSED) {
         account->book.late_refused++;
-        account->changed = true;
+        account_changed(account);
     } else {
         book_spend(account, charge, now_ms);
         count_notice(account, c->slot, kind, now_ms);
@@ -407,6 +407,7 @@ static void give_back(struct ledger *ledger, struct claimed *c, enum slot_state 
 {
     pthread_mutex_lock(&c->account->lock);
     c->account->reserved_micros -= ledger_cost_micros(c->slot->price_cpm_micros);
+    account_touch(c->account); /* the next lease is sized from what is reserved */
     pthread_mutex_unlock(&c->account->lock);
     if (c->slot->has_user)
         frequency_cancel(ledger->frequency, &c->slot->user, c->account->index);

@@ -1,7 +1,8 @@
 /* Tests for the ledger (src/ledger*.c): reservations and their outcomes, budgets,
  * flights, days in a time zone, expiry and late notices, the reservation ring, campaign
- * reloads, frequency caps through the ledger, stats, durability across a clean close and
- * across kill -9, and the overspend property under concurrent threads. */
+ * reloads, which accounts the maintenance tick visits, frequency caps through the ledger,
+ * stats, durability across a clean close and across kill -9, leases, and the overspend
+ * property under concurrent threads. */
 #include "geobid/ledger.h"
 
 #include "geobid/alloc.h"
@@ -418,6 +419,130 @@ START_TEST(a_full_ring_refuses_budgeted_bids_and_forgets_old_ones)
 }
 END_TEST
 
+/* ---- the maintenance tick visits only what needs it ----------------------------------- */
+
+enum { generated_count = 1000 }; /* campaigns g0..g999; the odd ones paced evenly */
+
+/* Loads generated_count campaigns bidding 2 CPM without budgets, but every odd one with
+ * a daily budget of 1.00 and even pacing. */
+static void load_generated(struct campaign_set *set)
+{
+    char *json;
+    size_t len;
+    FILE *text = open_memstream(&json, &len);
+    fputs("{\"campaigns\":[", text);
+    for (int c = 0; c < generated_count; c++)
+        fprintf(text, "%s{\"id\":\"g%d\",\"bid_cpm\":2,%s\"creatives\":[{\"id\":\"c\",\"w\":300,"
+                      "\"h\":250,\"adm\":\"x\"}]}",
+                c ? "," : "", c, c % 2 ? "\"budget\":{\"daily\":1},\"pacing\":\"even\"," : "");
+    fputs("]}", text);
+    fclose(text);
+    test_campaigns_load(set, json, len);
+    free(json);
+}
+
+/* Moves the clock on by advance_ms and runs a tick; returns how many accounts it visited. */
+static size_t tick_after(int64_t advance_ms)
+{
+    manual_clock_advance(&test_clock, advance_ms);
+    return ledger_tick(ledger, now());
+}
+
+/* Points the ledger at the generated campaigns (after the fixture's, which no longer
+ * bid), with a first tick visiting every account; returns how many accounts there are. */
+static size_t sync_generated(struct campaign_set *set)
+{
+    load_generated(set);
+    struct error err;
+    ck_assert_int_eq(ledger_sync(ledger, set, &err), 0);
+    size_t accounts = campaigns.count + set->count;
+    ck_assert_uint_eq(tick_after(0), accounts);
+    return accounts;
+}
+
+static void unsync_generated(struct campaign_set *set)
+{
+    struct error err;
+    ck_assert_int_eq(ledger_sync(ledger, &campaigns, &err), 0);
+    campaign_set_free(set);
+}
+
+START_TEST(idle_accounts_are_not_visited)
+{
+    struct campaign_set generated;
+    size_t accounts = sync_generated(&generated);
+    for (int i = 0; i < 100; i++) /* 5 s of 50 ms ticks, no interval ends */
+        ck_assert_uint_eq(tick_after(50), 0);
+    ck_assert_uint_eq(tick_after(-1), accounts); /* the clock went back: every one */
+    ck_assert_uint_eq(tick_after(1), 0);
+    unsync_generated(&generated);
+}
+END_TEST
+
+START_TEST(an_account_is_visited_once_after_each_change)
+{
+    ck_assert_uint_eq(tick_after(50), 0);
+    ledger_reservation_id r = reserve_ok("daily");
+    ck_assert_uint_eq(tick_after(50), 1);
+    ck_assert_uint_eq(tick_after(50), 0);
+    assert_status(LEDGER_OK, win("daily", r, 1000000));
+    ck_assert_uint_eq(tick_after(50), 1);
+    ck_assert_uint_eq(tick_after(50), 0);
+    r = reserve_ok("free");
+    ck_assert_uint_eq(tick_after(50), 1);
+    assert_status(LEDGER_OK, ledger_release(ledger, SLICE_LITERAL("free"), r, now()));
+    ck_assert_uint_eq(tick_after(50), 1);
+    reserve_ok("total");
+    ck_assert_uint_eq(tick_after(50), 1);
+    ck_assert_uint_eq(tick_after(120000), 1); /* expired by this very tick */
+    ck_assert_int_eq(state_of("total").reserved_micros, 0);
+    ck_assert_uint_eq(tick_after(50), 0);
+    state_of("daily");
+    assert_status(LEDGER_OUT_OF_FLIGHT, reserve_for("flight", NULL, NULL));
+    assert_status(LEDGER_USER_REQUIRED, reserve_for("capped", NULL, NULL));
+    ck_assert_uint_eq(tick_after(50), 0); /* reads and refusals change nothing */
+}
+END_TEST
+
+START_TEST(a_reload_visits_the_accounts_it_changes)
+{
+    struct error err;
+    ck_assert_int_eq(ledger_sync(ledger, &campaigns, &err), 0);
+    ck_assert_uint_eq(tick_after(50), 0); /* the same campaigns */
+    struct campaign_set reloaded;
+    load_campaigns(&reloaded, campaigns_json);
+    ck_assert_int_eq(ledger_sync(ledger, &reloaded, &err), 0);
+    ck_assert_uint_eq(tick_after(50), campaigns.count);
+    ck_assert_uint_eq(tick_after(50), 0);
+    ck_assert_int_eq(ledger_sync(ledger, &campaigns, &err), 0);
+    ck_assert_uint_eq(tick_after(50), campaigns.count);
+    campaign_set_free(&reloaded);
+}
+END_TEST
+
+START_TEST(idle_accounts_roll_pacing_and_days_on_time)
+{
+    struct campaign_set generated;
+    size_t accounts = sync_generated(&generated), paced = generated_count / 2;
+    struct ledger_bid bid = {&generated.campaigns[1], 2000000, NULL, now()};
+    struct ledger_reservation reservation;
+    assert_status(LEDGER_OK, ledger_reserve(ledger, &bid, &reservation)); /* g1: paced */
+    assert_status(LEDGER_OK, win("g1", reservation.id, 2000000));
+    ck_assert_uint_eq(tick_after(50), 1);
+    ck_assert_uint_eq(tick_after(60000 - 50 - 1), 0);
+    ck_assert_uint_eq(tick_after(1), paced); /* 10:01: the next pacing interval */
+    ck_assert_uint_eq(tick_after(50), 0);
+    manual_clock_init(&test_clock, T0 + 14 * HOUR_MS - 1); /* just before UTC midnight */
+    ck_assert_uint_eq(tick_after(0), paced);
+    ck_assert_int_eq(state_of("g1").spent_today_micros, 2000);
+    ck_assert_uint_eq(tick_after(1), accounts); /* every one's day ends */
+    ck_assert_int_eq(state_of("g1").spent_today_micros, 0);
+    ck_assert_int_eq(state_of("g1").spent_total_micros, 2000);
+    ck_assert_uint_eq(tick_after(50), 0);
+    unsync_generated(&generated);
+}
+END_TEST
+
 /* ---- frequency caps through the ledger ------------------------------------------------- */
 
 START_TEST(caps_count_in_flight_bids_and_need_a_user_when_required)
@@ -561,6 +686,39 @@ START_TEST(without_a_data_directory_nothing_is_kept)
 }
 END_TEST
 
+/* The lease covers used + LEDGER_LEASE_MIN_BIDS (20) bids, or 4 ticks at the pace of
+ * the last one: idle ticks leave it alone, the tick after a burst grows it, the one
+ * after that shrinks it back. "durable" allows 100 bids of 2000 micros. */
+START_TEST(leases_grow_with_activity_and_shrink_after_it)
+{
+    ck_assert_uint_eq(tick_after(50), 0); /* idle: nothing to write */
+    for (int i = 0; i < 20; i++)
+        reserve_ok("durable");
+    assert_status(LEDGER_BUSY, reserve_for("durable", NULL, NULL)); /* the lease is used */
+    ck_assert_uint_eq(tick_after(50), 1); /* 40000 used + 4 x 40000: the whole budget */
+    ck_assert_uint_eq(tick_after(50), 1); /* idle again: 40000 + 20 bids */
+    ck_assert_uint_eq(tick_after(50), 0);
+    for (int i = 0; i < 20; i++)
+        reserve_ok("durable");
+    assert_status(LEDGER_BUSY, reserve_for("durable", NULL, NULL));
+    ck_assert_int_eq(state_of("durable").reserved_micros, 80000);
+}
+END_TEST
+
+START_TEST(idle_accounts_get_a_lease_for_their_new_day)
+{
+    win_a_bid("daily", 2000000);
+    ck_assert_uint_eq(tick_after(50), 1);
+    ck_assert_uint_eq(tick_after(50), 1); /* the lease shrinks back */
+    ck_assert_uint_eq(tick_after(50), 0);
+    manual_clock_init(&test_clock, T0 + 14 * HOUR_MS - 1); /* just before UTC midnight */
+    ck_assert_uint_eq(tick_after(0), 2); /* Paris's day ended at 23:00 UTC */
+    ck_assert_uint_eq(tick_after(1), campaigns.count - 2);
+    reserve_ok("daily"); /* needs a lease written for the new day: no busy */
+    reserve_ok("paris");
+}
+END_TEST
+
 /* Runs work(report_fd) in a child process with a ledger of its own on the data
  * directory (the parent's is closed first: an LMDB environment must not cross a fork).
  * Returns the child's pid and, in *report_fd, the read end of what it reports. */
@@ -675,6 +833,35 @@ START_TEST(kill_9_keeps_every_acknowledged_frequency_count)
     } while (read(fd, &person, sizeof(person)) == sizeof(person));
     close(fd);
     ck_assert_uint_gt(acknowledged, 0);
+}
+END_TEST
+
+/* Reserves the 20 bids of "durable"'s first lease, runs the tick that grows the lease
+ * (to the whole budget) and the idle one that shrinks it back (to 40000 + 20 bids),
+ * reports, and waits to be killed. */
+static void lease_until_killed(int fd)
+{
+    for (int i = 0; i < 20; i++)
+        reserve_ok("durable");
+    tick_after(50);
+    tick_after(50);
+    report(fd, &(char){1}, 1);
+    for (;;)
+        pause();
+}
+
+START_TEST(the_lease_on_disk_shrinks_back_after_activity)
+{
+    int fd;
+    pid_t pid = start_child(lease_until_killed, &fd);
+    char done;
+    ck_assert_int_eq(read(fd, &done, 1), 1);
+    kill_child(pid);
+    close(fd);
+    ledger = open_ledger(0);
+    /* whatever was leased counts as spent: the last ceiling written */
+    assert_account("durable", .spent_total_micros = 80000, .spent_today_micros = 80000,
+                   .unconfirmed_micros = 80000, .total_budget_micros = 200000, .bids = 20);
 }
 END_TEST
 
@@ -822,6 +1009,10 @@ Suite *ledger_suite(void)
     tcase_add_test(memory, a_late_win_commits_only_when_still_covered);
     tcase_add_test(memory, a_full_ring_refuses_budgeted_bids_and_forgets_old_ones);
     tcase_add_test(memory, caps_count_in_flight_bids_and_need_a_user_when_required);
+    tcase_add_test(memory, idle_accounts_are_not_visited);
+    tcase_add_test(memory, an_account_is_visited_once_after_each_change);
+    tcase_add_test(memory, a_reload_visits_the_accounts_it_changes);
+    tcase_add_test(memory, idle_accounts_roll_pacing_and_days_on_time);
     tcase_add_test(memory, stats_are_json_members_with_hourly_rows);
     tcase_add_test(memory, without_a_data_directory_nothing_is_kept);
     tcase_add_loop_test(memory, spend_never_exceeds_budgets_under_concurrent_notices, 0, 2);
@@ -834,8 +1025,11 @@ Suite *ledger_suite(void)
     tcase_add_test(disk, erasing_a_user_reaches_their_bids_in_flight);
     tcase_add_test(disk, ended_windows_are_purged_at_open);
     tcase_add_test(disk, spend_counts_and_outstanding_reservations_survive_a_reopen);
+    tcase_add_test(disk, leases_grow_with_activity_and_shrink_after_it);
+    tcase_add_test(disk, idle_accounts_get_a_lease_for_their_new_day);
     tcase_add_test(disk, kill_9_at_any_moment_never_loses_spend_nor_overspends);
     tcase_add_test(disk, kill_9_keeps_every_acknowledged_frequency_count);
+    tcase_add_test(disk, the_lease_on_disk_shrinks_back_after_activity);
     tcase_add_loop_test(disk, spend_never_exceeds_budgets_with_leases_on_disk, 0, 2);
     suite_add_tcase(suite, disk);
     return suite;

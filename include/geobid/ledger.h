@@ -177,9 +177,15 @@ enum ledger_status ledger_release(struct ledger *ledger, struct slice campaign_i
 
 /* Maintenance, off the hot path: expires reservations older than the TTL, grows the
  * frequency table, rolls pacing intervals, writes committed spend, syncs the frequency
- * counts and extends or trims the leases (with a data directory). The background thread calls it every tick_ms; tests
- * and simulations without it call it themselves. */
-void ledger_tick(struct ledger *ledger, int64_t now_ms);
+ * counts and extends or trims the leases (with a data directory). The background thread
+ * calls it every tick_ms; tests and simulations without it call it themselves.
+ * It visits only the campaigns that need it: those with activity since their last
+ * visit (a reservation, notice or expiry, a new or changed definition from
+ * ledger_sync(), recovery; with a data directory, one more visit after activity stops,
+ * to trim the lease), and those whose pacing interval or local day has ended; an idle
+ * campaign costs a read of 8 bytes. When now_ms is earlier than the last tick's, it
+ * visits every one. Returns how many it visited. */
+size_t ledger_tick(struct ledger *ledger, int64_t now_ms);
 
 /* Erases every frequency count held for the user (memory and disk, synced), and the
  * user from every reservation still waiting for a notice or open to a late win, so no
