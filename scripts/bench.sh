@@ -9,11 +9,14 @@
 # 3. Over HTTP on loopback, side by side in one run: geobid (1 worker thread, pinned to
 #    CPU 0, 10,000 campaigns) and nginx answering a static 204 (1 worker, CPU 0) under
 #    build/geobid-load (CPU 1), plus wrk (CPU 1) against the same nginx, so the
-#    generator's own ceiling is visible. Every figure is the median of ROUNDS rounds.
+#    generator's own ceiling is visible; then geobid at half its maximum rate and nginx
+#    at the same rate (open loop). Closed-loop figures are medians of ROUNDS rounds, and
+#    open-loop latencies of OPEN_LOOP_ROUNDS rounds (a p99 moves more between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
 rounds=${ROUNDS:-3}
+open_loop_rounds=${OPEN_LOOP_ROUNDS:-5}
 seconds=${SECONDS_PER_RUN:-5}
 connections=${CONNECTIONS:-64}
 geoip_dir=data/geoip
@@ -174,16 +177,26 @@ wrk_rps=$(cut -f4 "$work/rounds.tsv" | median)
 protobuf_rps=$(cut -f6 "$work/rounds.tsv" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
+# geobid at half its maximum, and nginx at the same rate in the same rounds: the latency
+# this machine gives any HTTP server at that rate (its scheduler and loopback stalls).
 half_rate=$(awk -v r="$geobid_rps" 'BEGIN {printf "%d", r / 2}')
 : > "$work/open-loop.tsv"
-for round in $(seq "$rounds"); do
+: > "$work/nginx-open-loop.tsv"
+open_loop_row() {
+    jq -r '[.achieved_rps, .p50_ms, .p99_ms, .p999_ms, .max_ms, .errors, .invalid, .late, .bids, .requests] | @tsv'
+}
+for round in $(seq "$open_loop_rounds"); do
     json=$(load_rate "$geobid_url" "$half_rate")
     echo "$json" > "$work/geobid-half-$round.json"
-    jq -r '[.achieved_rps, .p50_ms, .p99_ms, .p999_ms, .max_ms, .errors, .invalid, .late, .bids, .requests] | @tsv' \
-        <<<"$json" >> "$work/open-loop.tsv"
+    open_loop_row <<<"$json" >> "$work/open-loop.tsv"
+    load_rate "$nginx_url" "$half_rate" | open_loop_row >> "$work/nginx-open-loop.tsv"
 done
-column_median() { cut -f"$1" "$work/open-loop.tsv" | median; }
-errors_total=$(awk -F'\t' '{s += $6 + $7} END {print s + 0}' "$work/open-loop.tsv")
+# column_median FILE COLUMN
+column_median() { cut -f"$2" "$1" | median; }
+open_loop_table_row() {
+    local file=$1 name=$2
+    echo "| $name | $(column_median "$file" 1) | $(column_median "$file" 2) | $(column_median "$file" 3) | $(column_median "$file" 4) | $(column_median "$file" 5) | $(awk -F'\t' '{s += $6 + $7} END {print s + 0}' "$file") | $(cut -f3 "$file" | paste -sd' ') |"
+}
 
 # ---- BENCHMARKS.md ---------------------------------------------------------------------
 
@@ -267,11 +280,13 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "| nginx static 204, wrk | $wrk_rps req/s | geobid-load reaches $(ratio "$nginx_rps" "$wrk_rps") of wrk |"
     echo
     echo "geobid at half its maximum ($half_rate req/s, open loop, latency from each request's"
-    echo "intended send time, $((seconds * 2)) s per run):"
+    echo "intended send time, $((seconds * 2)) s per run), and nginx's static 204 at the same rate"
+    echo "in the same rounds (each round: geobid, then nginx), medians of $open_loop_rounds rounds:"
     echo
-    echo "| achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors + invalid (all rounds) |"
-    echo "|---:|---:|---:|---:|---:|---:|"
-    echo "| $(column_median 1) | $(column_median 2) | $(column_median 3) | $(column_median 4) | $(column_median 5) | $errors_total |"
+    echo "| server | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors + invalid (all rounds) | p99 ms of each round |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    open_loop_table_row "$work/open-loop.tsv" geobid
+    open_loop_table_row "$work/nginx-open-loop.tsv" "nginx static 204"
     echo
     echo "Per-round figures (round; req/s of nginx, geobid, wrk; geobid errors+invalid; req/s of"
     echo "geobid in protobuf):"
