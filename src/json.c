@@ -15,7 +15,7 @@ enum {
  * below starts at p->at and, on success, leaves p->at after what it read; on failure it
  * records what went wrong and where (fail) and returns false. */
 
-enum json_failure { JSON_MALFORMED, JSON_TRUNCATED, JSON_TOO_DEEP };
+enum json_failure { JSON_MALFORMED, JSON_TRUNCATED, JSON_TOO_DEEP, JSON_BAD_UTF8 };
 
 struct parser {
     const char *text, *end;
@@ -82,8 +82,8 @@ static uint64_t load_little_endian(const char *c)
     return word;
 }
 
-/* A mask with the high bit of each byte of word that is '"', '\\' or a control
- * character (SWAR: bytes compared eight at a time in one integer). Bytes above the
+/* A mask with the high bit of each byte of word that is '"', '\\', a control character
+ * or not ASCII (SWAR: bytes compared eight at a time in one integer). Bytes above the
  * first such byte may be flagged wrongly (a borrow), so only its lowest set bit is
  * meaningful. */
 static uint64_t string_stop_mask(uint64_t word)
@@ -91,16 +91,17 @@ static uint64_t string_stop_mask(uint64_t word)
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
     return ((quote - ones) & ~quote & highs) | ((backslash - ones) & ~backslash & highs) |
-           ((word - ones * 0x20) & ~word & highs);
+           ((word - ones * 0x20) & ~word & highs) | (word & highs);
 }
 
 static bool is_string_stop(char c)
 {
-    return c == '"' || c == '\\' || (unsigned char)c < 0x20;
+    return c == '"' || c == '\\' || (unsigned char)c < 0x20 || (unsigned char)c >= 0x80;
 }
 
-/* Returns the first byte of [c, end) that ends a run of plain string bytes (a quote,
- * a backslash or a control character), or end; eight bytes at a time. */
+/* Returns the first byte of [c, end) that ends a run of plain ASCII string bytes (a
+ * quote, a backslash, a control character or a byte of a multi-byte character), or
+ * end; eight bytes at a time. */
 static const char *find_string_stop(const char *c, const char *end)
 {
     for (; end - c >= 8; c += 8) {
@@ -141,8 +142,53 @@ static const char *skip_escape(struct parser *p, const char *c, const char *quot
     return c + 1;
 }
 
+/* The length of the UTF-8 sequence that lead (>= 0x80) starts, and the range its second
+ * byte must be in (RFC 3629: no overlong forms, no surrogates, nothing above
+ * U+10FFFF); 0 when lead starts none. */
+static int utf8_sequence(unsigned char lead, unsigned char *low, unsigned char *high)
+{
+    *low = 0x80;
+    *high = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF)
+        return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) {
+        *low = lead == 0xE0 ? 0xA0 : 0x80;
+        *high = lead == 0xED ? 0x9F : 0xBF;
+        return 3;
+    }
+    if (lead >= 0xF0 && lead <= 0xF4) {
+        *low = lead == 0xF0 ? 0x90 : 0x80;
+        *high = lead == 0xF4 ? 0x8F : 0xBF;
+        return 4;
+    }
+    return 0;
+}
+
+/* Checks the multi-byte character whose first byte is at c; returns the byte after it,
+ * or NULL after recording the failure (at c). */
+static const char *skip_utf8(struct parser *p, const char *c)
+{
+    unsigned char low, high;
+    int length = utf8_sequence((unsigned char)*c, &low, &high);
+    if (length == 0) {
+        fail(p, JSON_BAD_UTF8, c);
+        return NULL;
+    }
+    for (int i = 1; i < length; i++, low = 0x80, high = 0xBF) { /* the range: 2nd byte */
+        if (c + i == p->end) {
+            fail(p, JSON_TRUNCATED, c + i);
+            return NULL;
+        }
+        if ((unsigned char)c[i] < low || (unsigned char)c[i] > high) {
+            fail(p, JSON_BAD_UTF8, c);
+            return NULL;
+        }
+    }
+    return c + length;
+}
+
 /* Reads the string at p->at (its opening quote) as a token of the given size (1 for
- * an object key, else 0). */
+ * an object key, else 0). Its bytes must be UTF-8. */
 static bool parse_string(struct parser *p, int size)
 {
     const char *quote = p->at, *c = quote + 1;
@@ -153,6 +199,11 @@ static bool parse_string(struct parser *p, int size)
             return fail(p, JSON_TRUNCATED, c);
         if (*c == '"')
             break;
+        if ((unsigned char)*c >= 0x80) {
+            if ((c = skip_utf8(p, c)) == NULL)
+                return false;
+            continue;
+        }
         if (*c != '\\')
             return fail(p, JSON_MALFORMED, quote); /* a raw control character */
         if ((c = skip_escape(p, c, quote)) == NULL)
@@ -328,6 +379,8 @@ static int parse_error(const struct parser *p, struct error *err)
     case JSON_TOO_DEEP:
         return error_format(err, "JSON nested deeper than %d levels at byte %ld",
                             json_max_depth, at);
+    case JSON_BAD_UTF8:
+        return error_format(err, "invalid UTF-8 in a JSON string at byte %ld", at);
     default:
         return error_format(err, "malformed JSON at byte %ld", at);
     }

@@ -257,6 +257,51 @@ START_TEST(errors_name_the_first_bad_byte)
 }
 END_TEST
 
+/* Strings are UTF-8 (RFC 8259 section 8.1): every well-formed character is kept as it
+ * is, at any offset of the eight-byte scan; anything else is refused, naming the byte
+ * where the bad sequence starts (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF). */
+START_TEST(strings_must_be_utf8)
+{
+    static const char *const good[] = {
+        "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
+        "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xC3\xA9t\xC3\xA9",
+    };
+    static const char *const bad[] = {
+        "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF",
+        "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF",
+        "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xC2" "A", "\xE2\x82\"",
+    };
+    for (size_t at = 0; at <= 16; at++) {
+        char text[64], expected[64];
+        for (size_t g = 0; g < sizeof(good) / sizeof(good[0]); g++) {
+            snprintf(text, sizeof(text), "[\"%.*s%s\"]", (int)at, "aaaaaaaaaaaaaaaa", good[g]);
+            struct json_doc doc;
+            struct error err;
+            ck_assert_msg(parse(&doc, text, &err) == 0, "at %zu: %s", at, err.message);
+            struct slice raw = json_raw(&doc, 1);
+            ck_assert_uint_eq(raw.len, at + strlen(good[g]));
+            ck_assert_int_eq(memcmp(raw.ptr + at, good[g], strlen(good[g])), 0);
+        }
+        snprintf(expected, sizeof(expected), "invalid UTF-8 in a JSON string at byte %zu", 2 + at);
+        for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+            snprintf(text, sizeof(text), "[\"%.*s%s\"]", (int)at, "aaaaaaaaaaaaaaaa", bad[b]);
+            struct json_doc doc;
+            struct error err = {""};
+            ck_assert_msg(parse(&doc, text, &err) == -1, "accepted bad[%zu] at %zu", b, at);
+            ck_assert_msg(strcmp(err.message, expected) == 0, "bad[%zu] at %zu: %s", b, at,
+                          err.message);
+        }
+    }
+    struct json_doc doc;
+    struct error err;
+    ck_assert_int_eq(parse(&doc, "[\"a\xE2\x82", &err), -1);
+    ck_assert_str_eq(err.message, "truncated JSON");
+    ck_assert_int_eq(parse(&doc, "{\"\xE9t\xE9\":1}", &err), -1); /* Latin-1, as a key */
+    ck_assert_str_eq(err.message, "invalid UTF-8 in a JSON string at byte 2");
+}
+END_TEST
+
 /* Any JSON value is a document, a bare number too (RFC 8259), with or without white
  * space after it. */
 START_TEST(scalars_are_documents)
@@ -289,6 +334,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, nesting_is_bounded);
     tcase_add_test(tc, strings_scan_at_every_offset);
     tcase_add_test(tc, errors_name_the_first_bad_byte);
+    tcase_add_test(tc, strings_must_be_utf8);
     tcase_add_test(tc, scalars_are_documents);
     suite_add_tcase(suite, tc);
     return suite;

@@ -869,12 +869,15 @@ START_TEST(test_encode_parses_back)
 }
 END_TEST
 
-/* Every byte value in adm survives encode → json_parse → json_get_string. */
+/* Every ASCII byte, control characters and NUL included, and multi-byte characters in
+ * adm survive encode → json_parse → json_get_string. */
 START_TEST(test_encode_escapes_every_byte)
 {
-    char adm[256];
-    for (int i = 0; i < 256; i++)
-        adm[i] = (char)(255 - i);
+    static const char multibyte[] = "\xc3\xa9\xe2\x80\xa8\xf0\x9f\x98\x80";
+    char adm[128 + sizeof(multibyte) - 1];
+    for (int i = 0; i < 128; i++)
+        adm[i] = (char)(127 - i);
+    memcpy(adm + 128, multibyte, sizeof(multibyte) - 1);
     struct creative creative = {.id = {"c", 1}, .adm = {adm, sizeof(adm)}};
     struct campaign campaign = {.id = {"k", 1}};
     ck_assert_decodes("{'id':'r\\u0000\\'','imp':[{'id':'\\u2028'}]}");
