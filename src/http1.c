@@ -378,7 +378,7 @@ static enum http1_status parse_body(char *buf, size_t len, size_t head_end,
     struct http1_progress scanned = progress != NULL ? *progress : (struct http1_progress){0};
     if (scanned.chunk_offset > available)
         scanned = (struct http1_progress){0}; /* not this buffer's: check from the start */
-    size_t decoded, wire, needed;
+    size_t decoded = 0, wire = 0, needed = 0;
     enum http1_status status =
         scan_chunked(body, available, limits, &scanned, &decoded, &wire, &needed);
     if (status == HTTP1_NEED_MORE) {
