@@ -9,8 +9,8 @@
 # 3. Over HTTP on loopback, side by side in one run: geobid (1 worker thread, pinned to
 #    CPU 0, 10,000 campaigns) and nginx answering a static 204 (1 worker, CPU 0) under
 #    build/geobid-load (CPU 1), plus wrk (CPU 1) against the same nginx, so the
-#    generator's own ceiling is visible; then geobid at half its maximum rate and nginx
-#    at the same rate (open loop). Closed-loop figures are medians of ROUNDS rounds, and
+#    generator's own ceiling is visible; then geobid at half its maximum rate, nginx at
+#    that rate and nginx at half its own maximum (open loop). Closed-loop figures are medians of ROUNDS rounds, and
 #    open-loop latencies of OPEN_LOOP_ROUNDS rounds (a p99 moves more between runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -177,11 +177,14 @@ wrk_rps=$(cut -f4 "$work/rounds.tsv" | median)
 protobuf_rps=$(cut -f6 "$work/rounds.tsv" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-# geobid at half its maximum, and nginx at the same rate in the same rounds: the latency
-# this machine gives any HTTP server at that rate (its scheduler and loopback stalls).
+# geobid at half its maximum; nginx at the same rate, and at half its own maximum (the
+# same share of its CPU as geobid's), in the same rounds: the latency this machine gives
+# any HTTP server at that rate and at that load (its scheduler and loopback stalls).
 half_rate=$(awk -v r="$geobid_rps" 'BEGIN {printf "%d", r / 2}')
+nginx_half_rate=$(awk -v r="$nginx_rps" 'BEGIN {printf "%d", r / 2}')
 : > "$work/open-loop.tsv"
 : > "$work/nginx-open-loop.tsv"
+: > "$work/nginx-half-open-loop.tsv"
 open_loop_row() {
     jq -r '[.achieved_rps, .p50_ms, .p99_ms, .p999_ms, .max_ms, .errors, .invalid, .late, .bids, .requests] | @tsv'
 }
@@ -190,6 +193,7 @@ for round in $(seq "$open_loop_rounds"); do
     echo "$json" > "$work/geobid-half-$round.json"
     open_loop_row <<<"$json" >> "$work/open-loop.tsv"
     load_rate "$nginx_url" "$half_rate" | open_loop_row >> "$work/nginx-open-loop.tsv"
+    load_rate "$nginx_url" "$nginx_half_rate" | open_loop_row >> "$work/nginx-half-open-loop.tsv"
 done
 # column_median FILE COLUMN
 column_median() { cut -f"$2" "$1" | median; }
@@ -281,13 +285,15 @@ memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "| nginx static 204, wrk | $wrk_rps req/s | geobid-load reaches $(ratio "$nginx_rps" "$wrk_rps") of wrk |"
     echo
     echo "geobid at half its maximum ($half_rate req/s, open loop, latency from each request's"
-    echo "intended send time, $((seconds * 2)) s per run), and nginx's static 204 at the same rate"
-    echo "in the same rounds (each round: geobid, then nginx), medians of $open_loop_rounds rounds:"
+    echo "intended send time, $((seconds * 2)) s per run); nginx's static 204 at the same rate, and"
+    echo "at half its own maximum ($nginx_half_rate req/s), so at the same share of its CPU as"
+    echo "geobid; in the same rounds (geobid, then nginx twice), medians of $open_loop_rounds rounds:"
     echo
     echo "| server | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | errors + invalid (all rounds) | p99 ms of each round |"
     echo "|---|---:|---:|---:|---:|---:|---:|---|"
-    open_loop_table_row "$work/open-loop.tsv" geobid
-    open_loop_table_row "$work/nginx-open-loop.tsv" "nginx static 204"
+    open_loop_table_row "$work/open-loop.tsv" "geobid at half its maximum"
+    open_loop_table_row "$work/nginx-open-loop.tsv" "nginx static 204, same rate"
+    open_loop_table_row "$work/nginx-half-open-loop.tsv" "nginx static 204 at half its maximum"
     echo
     echo "Per-round figures (round; req/s of nginx, geobid, wrk; geobid errors+invalid; req/s of"
     echo "geobid in protobuf):"
