@@ -394,7 +394,15 @@ static struct distribution summarise(int64_t *times, size_t count, double matche
 
 /* Both measurements below first run one untimed pass over the distinct requests, so
  * that what they time is the steady state and not the first touch of each request and
- * of the index (that pass alone is 2 % of the default 200,000 requests). */
+ * of the index (that pass alone is 2 % of the default 200,000 requests). Records the
+ * time of run i once that pass is over, and says whether it did. */
+static bool record_time(size_t i, int64_t elapsed_ns, int64_t *times)
+{
+    if (i < request_variants)
+        return false;
+    times[i - request_variants] = elapsed_ns;
+    return true;
+}
 
 static struct distribution measure_matching(const struct bidder *bidder, struct sample *samples,
                                             size_t requests, int64_t *times)
@@ -406,11 +414,8 @@ static struct distribution measure_matching(const struct bidder *bidder, struct 
         const struct bid_context *context = &samples[i % request_variants].context;
         int64_t start = now_ns();
         struct campaign_ids found = bidder_match(bidder, context, &arena);
-        int64_t elapsed = now_ns() - start;
-        if (i >= request_variants) {
-            times[i - request_variants] = elapsed;
+        if (record_time(i, now_ns() - start, times))
             matches += (double)found.count;
-        }
         arena_reset(&arena);
     }
     arena_free(&arena);
@@ -435,10 +440,8 @@ static struct distribution measure_requests(const struct bidder *bidder, struct 
             fprintf(stderr, "bench-targeting: request refused: %s\n", err.message);
             exit(1);
         }
-        if (i >= request_variants) {
-            times[i - request_variants] = elapsed;
+        if (record_time(i, elapsed, times))
             bids += outcome == BID_OUTCOME_BID;
-        }
         arena_reset(&arena);
     }
     arena_free(&arena);

@@ -49,12 +49,12 @@ static void index_fences(struct snapshot *snapshot)
             fences[snapshot->fence_count] = (struct fence){
                 .lat = radius->lat, .lon = radius->lon,
                 .radius_m = radius->radius_m, .owner = (uint32_t)i};
-            struct fence_target target = {(uint32_t)i,
-                                          campaign_fence_max_uncertainty_m(geo, radius)};
-            snapshot->fence_targets[snapshot->fence_count++] = target;
-            if (target.max_uncertainty_m > snapshot->fence_max_uncertainty_m)
-                snapshot->fence_max_uncertainty_m = target.max_uncertainty_m;
+            snapshot->fence_targets[snapshot->fence_count++] = (struct fence_target){
+                (uint32_t)i, campaign_fence_max_uncertainty_m(geo, radius)};
         }
+        uint32_t accepted = campaign_geo_max_uncertainty_m(geo);
+        if (accepted > snapshot->fence_max_uncertainty_m)
+            snapshot->fence_max_uncertainty_m = accepted;
     }
     snapshot->fence_index = fence_index_build(fences, snapshot->fence_count);
     free(fences);

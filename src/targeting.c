@@ -518,16 +518,6 @@ static void add_posting(struct builder *builder, uint32_t term, uint32_t campaig
     builder->postings[builder->posting_count++] = (struct posting){term, campaign};
 }
 
-/* Raises cell_max_uncertainty_m to what geo's fences accept. */
-static void note_cell_uncertainty(struct targeting *targeting, const struct campaign_geo *geo)
-{
-    for (size_t r = 0; r < geo->radius_count; r++) {
-        uint32_t accepted = campaign_fence_max_uncertainty_m(geo, &geo->radius[r]);
-        if (accepted > targeting->cell_max_uncertainty_m)
-            targeting->cell_max_uncertainty_m = accepted;
-    }
-}
-
 /* Files the campaign at position under its audience clause when that is cheaper than
  * its geo clause. Term texts stay those of the campaign set (which outlives us). */
 static void file_campaign(struct builder *builder, uint32_t position)
@@ -546,9 +536,11 @@ static void file_campaign(struct builder *builder, uint32_t position)
         add_posting(builder, intern(builder, &clause.terms[t]), position);
     }
     /* the terms of a compound clause all share one kind of place */
+    uint32_t accepted = campaign_geo_max_uncertainty_m(&campaign->geo);
     if (clause.count > 0 && clause.terms[0].place.len > 0 &&
-        clause.terms[0].place_kind == TERM_CELL)
-        note_cell_uncertainty(builder->targeting, &campaign->geo);
+        clause.terms[0].place_kind == TERM_CELL &&
+        accepted > builder->targeting->cell_max_uncertainty_m)
+        builder->targeting->cell_max_uncertainty_m = accepted;
 }
 
 /* Lays the postings out as one list per term (counting sort by term); campaigns come

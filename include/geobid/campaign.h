@@ -107,6 +107,17 @@ static inline uint32_t campaign_fence_max_uncertainty_m(const struct campaign_ge
     return geo->max_accuracy_m ? geo->max_accuracy_m : fence->radius_m;
 }
 
+/* The largest location uncertainty any fence of geo accepts; 0 when it has none. */
+static inline uint32_t campaign_geo_max_uncertainty_m(const struct campaign_geo *geo)
+{
+    uint32_t largest = 0;
+    for (size_t r = 0; r < geo->radius_count; r++) {
+        uint32_t accepted = campaign_fence_max_uncertainty_m(geo, &geo->radius[r]);
+        largest = accepted > largest ? accepted : largest;
+    }
+    return largest;
+}
+
 /* Parses and validates the campaign document text[0..len) into set. Returns 0, or -1
  * with the exact place of the first error in err; on failure set holds nothing and
  * needs no campaign_set_free(). The text may be freed after the call. */
