@@ -365,6 +365,136 @@ START_TEST(near_rim_points_get_the_formulas_answer)
 }
 END_TEST
 
+/* ----------------------------------------------- sub-cells decided at build */
+
+/* Fences of 1 m to 6,000 km (log-uniform), with centres anywhere, near and on the poles
+ * and the antimeridian, and just either side of ±89.99°, where sub-cells stop being
+ * decided. */
+static struct fence *make_mixed_fences(struct rng *rng, size_t count)
+{
+    struct fence *fences = malloc(count * sizeof(*fences));
+    ck_assert_ptr_nonnull(fences);
+    for (uint32_t i = 0; i < count; i++) {
+        double u = rng_unit(rng);
+        struct point c = u < 0.70   ? random_point(rng)
+                         : u < 0.80 ? random_polar(rng)
+                         : u < 0.90 ? random_antimeridian(rng)
+                         : u < 0.95 ? random_exact_edge(rng)
+                                    : (struct point){rng_sign(rng) * rng_range(rng, 89.98, 90),
+                                                     rng_range(rng, -180, 180)};
+        uint32_t radius = (uint32_t)exp(rng_unit(rng) * log(6e6));
+        fences[i] = (struct fence){c.lat, c.lon, radius, i};
+    }
+    return fences;
+}
+
+/* A point around fence f: anywhere within twice its radius, or inside or outside it
+ * by 1 % to 30 % of the radius (where decided sub-cells border undecided ones). */
+static struct point point_around(struct rng *rng, const struct fence *f)
+{
+    static const double offsets[] = {0.01, 0.03, 0.1, 0.3};
+    double scale = rng_next(rng) % 3 == 0
+                       ? rng_range(rng, 0, 2)
+                       : 1 + rng_sign(rng) * offsets[rng_next(rng) % 4];
+    double angle = fmin(f->radius_m / earth_radius_m * scale, 3.14);
+    return destination((struct point){f->lat, f->lon}, angle,
+                       rng_range(rng, 0, 360) * rad_per_deg);
+}
+
+/* x moved onto the nearest line of a grid of step 180/2^k degrees counted from origin
+ * (the sub-cell edges of every level are such lines, for k from 3 to 20), then left
+ * there or moved to the next double on either side. */
+static double onto_grid_line(struct rng *rng, double x, double origin, int k)
+{
+    double step = 180.0 / (double)(UINT64_C(1) << k);
+    double line = round((x - origin) / step) * step + origin;
+    uint64_t side = rng_next(rng) % 3;
+    return side == 0 ? line : nextafter(line, side == 1 ? -INFINITY : INFINITY);
+}
+
+static struct point onto_grid_lines(struct rng *rng, struct point p)
+{
+    uint64_t pick = rng_next(rng) % 3;
+    if (pick != 1)
+        p.lat = fmax(-90, fmin(90, onto_grid_line(rng, p.lat, -90, 3 + (int)(rng_next(rng) % 18))));
+    if (pick != 0)
+        p.lon = onto_grid_line(rng, p.lon, -180, 3 + (int)(rng_next(rng) % 18));
+    return p;
+}
+
+/* Checks the index against brute force over all fences at points around each fence,
+ * every other one moved onto grid lines, and lon_shift degrees toward the other side of
+ * 0° of longitude (a turn, or 0); returns how many hits they had. */
+static size_t check_points_around(const struct fence *fences, size_t count,
+                                  const struct fence_index *index, struct rng *rng,
+                                  double lon_shift)
+{
+    enum { POINTS_PER_FENCE = 8 };
+    uint32_t *got = malloc(count * sizeof(*got)), *want = malloc(count * sizeof(*want));
+    size_t hits = 0;
+    for (size_t i = 0; i < count; i++)
+        for (int k = 0; k < POINTS_PER_FENCE; k++) {
+            struct point p = point_around(rng, &fences[i]);
+            if (k % 2)
+                p = onto_grid_lines(rng, p);
+            p.lon += lon_shift * (p.lon > 0 ? -1 : 1);
+            size_t want_n = brute_force(fences, count, p.lat, p.lon, want);
+            size_t got_n = fence_index_query(index, p.lat, p.lon, got, count);
+            assert_same_hits(got, got_n, want, want_n, p);
+            hits += want_n;
+        }
+    free(got);
+    free(want);
+    return hits;
+}
+
+/* Where a member's sub-cell is decided at build, the query answers without computing
+ * a distance: at points all over and around fences of every size, on and beside the
+ * sub-cell grid lines, the answers must still be the formula's. */
+START_TEST(decided_sub_cells_give_the_formulas_answer)
+{
+    enum { COUNT = 2000 };
+    struct rng rng = {UINT64_C(0x73756263656c6c)};
+    struct fence *fences = make_mixed_fences(&rng, COUNT);
+    struct fence_index *index = fence_index_build(fences, COUNT);
+    ck_assert_uint_gt(check_points_around(fences, COUNT, index, &rng, 0), 4 * COUNT);
+    fence_index_free(index);
+    free(fences);
+}
+END_TEST
+
+/* The formula is periodic in longitude only up to rounding, which is largest when its
+ * longitude difference is near a whole turn: the same points given a turn away (up to
+ * ±360°) must get the formula's answer with those longitudes. */
+START_TEST(points_a_turn_away_give_the_formulas_answer)
+{
+    enum { COUNT = 2000 };
+    struct rng rng = {UINT64_C(0x7475726e)};
+    struct fence *fences = make_mixed_fences(&rng, COUNT);
+    struct fence_index *index = fence_index_build(fences, COUNT);
+    ck_assert_uint_gt(check_points_around(fences, COUNT, index, &rng, 360), 4 * COUNT);
+    fence_index_free(index);
+    free(fences);
+}
+END_TEST
+
+/* A radius beyond half the Earth's circumference (outside the contract) holds every
+ * point, as the formula's distance never exceeds it: the sub-cells of such a fence must
+ * not be decided from sin²(r/2R), which has wrapped around. */
+START_TEST(radii_beyond_half_a_turn_hold_everything)
+{
+    struct fence fences[] = {{10, 20, 25000000, 0}, {-40, 170, 4000000000u, 1}};
+    struct fence_index *index = fence_index_build(fences, 2);
+    struct rng rng = {3};
+    for (int q = 0; q < 1000; q++) {
+        struct point p = q % 2 ? random_point(&rng) : random_exact_edge(&rng);
+        uint32_t hits[2];
+        ck_assert_uint_eq(fence_index_query(index, p.lat, p.lon, hits, 2), 2);
+    }
+    fence_index_free(index);
+}
+END_TEST
+
 /* Fences from 100 m to 100 km around one point: its hits come from the cells of many
  * levels, each an ascending run, and must come back as one ascending list. */
 START_TEST(hits_from_many_levels_come_in_order)
@@ -608,6 +738,9 @@ Suite *fence_index_suite(void)
     tcase_add_test(random, random_queries_match_brute_force);
     tcase_add_test(random, every_fence_is_found_from_its_rim);
     tcase_add_test(random, near_rim_points_get_the_formulas_answer);
+    tcase_add_test(random, decided_sub_cells_give_the_formulas_answer);
+    tcase_add_test(random, points_a_turn_away_give_the_formulas_answer);
+    tcase_add_test(random, radii_beyond_half_a_turn_hold_everything);
     suite_add_tcase(suite, random);
     return suite;
 }
