@@ -3,9 +3,12 @@
  * counters: bidder_match()) at 1,000, 10,000 and 100,000 campaigns, and the whole
  * in-process request (decode, privacy, profile lookup in LMDB, geo, match, decide,
  * encode: bidder_handle()) at 10,000 campaigns. One thread; per-request times, median
- * and p99, in nanoseconds, after one untimed pass over the distinct requests.
+ * and p99, in nanoseconds, after one untimed pass over the distinct requests. The
+ * three campaign counts are measured in turn, round after round (5 by default), and
+ * each figure is the median over rounds: on a shared machine one p99 moves a lot from
+ * one run to the next, and the rounds put the three counts under the same conditions.
  *
- *   build/bench-targeting [--requests N] [--seed N]
+ *   build/bench-targeting [--requests N] [--rounds N] [--seed N]
  *
  * The rule mix is that of micro-segment campaigns (docs/campaigns.md): local
  * businesses in the load generator's cities (loadtest/traffic_tables.c, weighted by
@@ -504,51 +507,115 @@ static struct distribution whole_requests(struct snapshot *snapshot, struct samp
 
 /* ---- main --------------------------------------------------------------------------------- */
 
+static const size_t sizes[] = {1000, 10000, 100000};
+enum { size_count = sizeof(sizes) / sizeof(sizes[0]), default_rounds = 5, max_rounds = 99 };
+
+/* One campaign count's world, snapshot and requests, kept for every round. */
+struct size_run {
+    struct world world;
+    struct arena arena;
+    struct sample *samples;
+    struct snapshot *snapshot;
+    struct distribution rounds[max_rounds];
+};
+
+static void size_run_init(struct size_run *run, size_t campaigns, uint64_t seed)
+{
+    world_init(&run->world, campaigns / 2);
+    arena_init(&run->arena, 1 << 20);
+    run->samples = xcalloc(request_variants, sizeof(*run->samples));
+    struct rng rng;
+    rng_seed(&rng, seed);
+    for (size_t i = 0; i < request_variants; i++)
+        random_sample(&run->samples[i], i, &run->world, &rng, &run->arena);
+    run->snapshot = build_snapshot(campaigns, &run->world);
+}
+
+static void size_run_free(struct size_run *run)
+{
+    snapshot_free(run->snapshot);
+    for (size_t i = 0; i < request_variants; i++)
+        free(run->samples[i].json);
+    free(run->samples);
+    arena_free(&run->arena);
+    world_free(&run->world);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median over rounds of each figure of a distribution. */
+static struct distribution median_of_rounds(const struct distribution *rounds, size_t count)
+{
+    int64_t medians[max_rounds], p99s[max_rounds];
+    for (size_t r = 0; r < count; r++) {
+        medians[r] = rounds[r].median_ns;
+        p99s[r] = rounds[r].p99_ns;
+    }
+    qsort(medians, count, sizeof(medians[0]), compare_int64);
+    qsort(p99s, count, sizeof(p99s[0]), compare_int64);
+    return (struct distribution){medians[count / 2], p99s[count / 2], rounds[0].matches};
+}
+
+/* Prints each round's p99 ratio of the largest to the smallest campaign count, then
+ * their median. */
+static void print_ratios(const struct size_run *runs, size_t rounds)
+{
+    double ratios[max_rounds];
+    printf("p99 at %zu / p99 at %zu, per round:", sizes[size_count - 1], sizes[0]);
+    for (size_t r = 0; r < rounds; r++) {
+        ratios[r] = (double)runs[size_count - 1].rounds[r].p99_ns / (double)runs[0].rounds[r].p99_ns;
+        printf(" %.1f", ratios[r]);
+    }
+    qsort(ratios, rounds, sizeof(ratios[0]), compare_double);
+    printf("; median %.1fx (target < 4x)\n", ratios[rounds / 2]);
+}
+
 int main(int argc, char **argv)
 {
-    size_t requests = default_requests;
+    size_t requests = default_requests, rounds = default_rounds;
     uint64_t seed = default_request_seed;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--requests") == 0)
             requests = strtoull(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--seed") == 0)
             seed = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--rounds") == 0)
+            rounds = strtoull(argv[i + 1], NULL, 10);
     }
-    static const size_t sizes[] = {1000, 10000, 100000};
+    if (requests == 0 || rounds == 0 || rounds > max_rounds) {
+        fprintf(stderr, "bench-targeting: --requests must be positive, --rounds 1 to %d\n",
+                max_rounds);
+        return 2;
+    }
+    static struct size_run runs[size_count];
     int64_t *times = xcalloc(requests, sizeof(int64_t));
-    int64_t first_p99_ns = 0, last_p99_ns = 0;
+    for (size_t s = 0; s < size_count; s++)
+        size_run_init(&runs[s], sizes[s], seed);
+    for (size_t r = 0; r < rounds; r++) {
+        for (size_t s = 0; s < size_count; s++) {
+            struct bidder bidder = {.snapshot = runs[s].snapshot};
+            runs[s].rounds[r] = measure_matching(&bidder, runs[s].samples, requests, times);
+        }
+    }
     printf("%-30s %10s %10s %10s\n", "campaigns", "median ns", "p99 ns", "matches");
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-        struct world world;
-        world_init(&world, sizes[s] / 2);
-        struct arena arena;
-        arena_init(&arena, 1 << 20);
-        struct sample *samples = xcalloc(request_variants, sizeof(*samples));
-        struct rng rng;
-        rng_seed(&rng, seed);
-        for (size_t i = 0; i < request_variants; i++)
-            random_sample(&samples[i], i, &world, &rng, &arena);
-        struct snapshot *snapshot = build_snapshot(sizes[s], &world);
-        struct bidder bidder = {.snapshot = snapshot};
-        struct distribution match = measure_matching(&bidder, samples, requests, times);
+    for (size_t s = 0; s < size_count; s++) {
+        struct distribution match = median_of_rounds(runs[s].rounds, rounds);
         printf("match %-24zu %10lld %10lld %10.1f\n", sizes[s], (long long)match.median_ns,
                (long long)match.p99_ns, match.matches);
-        first_p99_ns = s == 0 ? match.p99_ns : first_p99_ns;
-        last_p99_ns = match.p99_ns;
         if (sizes[s] == 10000) {
-            struct distribution whole = whole_requests(snapshot, samples, requests, times);
+            struct distribution whole =
+                whole_requests(runs[s].snapshot, runs[s].samples, requests, times);
             printf("whole request %-16zu %10lld %10lld %9.0f%%\n", sizes[s],
                    (long long)whole.median_ns, (long long)whole.p99_ns, 100 * whole.matches);
         }
-        snapshot_free(snapshot);
-        for (size_t i = 0; i < request_variants; i++)
-            free(samples[i].json);
-        free(samples);
-        arena_free(&arena);
-        world_free(&world);
     }
-    printf("p99 at %zu / p99 at %zu: %.1fx (target < 4x)\n", sizes[2], sizes[0],
-           (double)last_p99_ns / (double)first_p99_ns);
+    print_ratios(runs, rounds);
+    for (size_t s = 0; s < size_count; s++)
+        size_run_free(&runs[s]);
     free(times);
     return 0;
 }
