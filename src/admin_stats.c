@@ -16,6 +16,7 @@
  * "wins", "impressions", "spend_micros", "reserved_micros", "budget", "hourly"... */
 #include "admin_internal.h"
 
+#include "geobid/exact_checks.h"
 #include "geobid/ledger.h"
 #include "geobid/targeting.h"
 
@@ -46,7 +47,7 @@ static void append_rule(struct outbuf *out, const struct outbuf *text, uint64_t 
     append_member_count(out, "failed", failed);
 }
 
-static void append_audience(struct outbuf *out, const struct targeting *targeting,
+static void append_audience(struct outbuf *out, const struct snapshot *snapshot,
                             uint32_t position, const struct audience_group *audience,
                             uint64_t checked, struct arena *arena)
 {
@@ -61,8 +62,9 @@ static void append_audience(struct outbuf *out, const struct targeting *targetin
             outbuf_append_cstr(&text, names[l]);
             audience_item_format(&lists[l]->items[i], &text);
             outbuf_append_cstr(out, rule ? "," : "");
-            append_rule(out, &text, checked, targeting_rule_failed(targeting, position, rule));
-            if (targeting_indexed_rule(targeting, position) == (int)rule)
+            append_rule(out, &text, checked,
+                        exact_checks_rule_failed(snapshot->checks, position, rule));
+            if (targeting_indexed_rule(snapshot->targeting, position) == (int)rule)
                 outbuf_append_cstr(out, ",\"indexed\":true");
             outbuf_append_cstr(out, "}");
         }
@@ -75,12 +77,11 @@ static void append_targeting_stats(struct outbuf *out, const struct snapshot *sn
                                    uint32_t position, struct arena *arena)
 {
     const struct campaign *campaign = &snapshot->campaigns.campaigns[position];
-    struct targeting_counts counts;
-    targeting_counts(snapshot->targeting, position, &counts);
+    struct exact_check_counts counts;
+    exact_checks_counts(snapshot->checks, position, &counts);
     append_member_count(out, "checked", counts.checked);
     append_member_count(out, "matched", counts.matched);
-    append_audience(out, snapshot->targeting, position, &campaign->audience, counts.checked,
-                    arena);
+    append_audience(out, snapshot, position, &campaign->audience, counts.checked, arena);
     outbuf_append_cstr(out, ",\"schedule\":");
     if (!campaign->schedule.present) {
         outbuf_append_cstr(out, "null");

@@ -67,13 +67,20 @@ bool audience_domain_within(struct slice domain, struct slice wanted)
 
 /* ---- conditions ----------------------------------------------------------------- */
 
+bool audience_membership_fits(const struct segment_membership *membership,
+                              uint32_t within_days, uint32_t min_count, int64_t now_ms)
+{
+    if (membership->count < min_count)
+        return false;
+    int64_t window_s = (int64_t)within_days * AUDIENCE_SECONDS_PER_DAY;
+    return within_days == 0 || now_ms / 1000 - membership->last_seen_s <= window_s;
+}
+
 static bool segment_matches(const struct audience_item *item, const struct bid_context *context)
 {
     const struct segment_membership *membership = profile_find(&context->profile, item->text);
-    if (membership == NULL || membership->count < item->min_count)
-        return false;
-    int64_t window_s = (int64_t)item->within_days * AUDIENCE_SECONDS_PER_DAY;
-    return item->within_days == 0 || context->now_ms / 1000 - membership->last_seen_s <= window_s;
+    return membership != NULL && audience_membership_fits(membership, item->within_days,
+                                                          item->min_count, context->now_ms);
 }
 
 static bool data_segment_matches(const struct audience_item *item, const struct user *user)
@@ -94,18 +101,17 @@ int32_t audience_age_in_year(int32_t yob, int64_t now_s)
     return tz_civil_from_days(tz_day_of_seconds(now_s)).year - yob;
 }
 
-static bool age_matches(const struct audience_item *item, const struct bid_context *context)
+bool audience_age_within(int32_t age_min, int32_t age_max, int32_t yob, int64_t now_ms)
 {
-    int32_t yob = context->request->user.yob;
     if (yob < 0)
         return false;
-    int32_t age = audience_age_in_year(yob, context->now_ms / 1000);
-    return age >= item->age_min && age <= item->age_max;
+    int32_t age = audience_age_in_year(yob, now_ms / 1000);
+    return age >= age_min && age <= age_max;
 }
 
-static bool gender_matches(const struct audience_item *item, struct slice gender)
+bool audience_gender_is(char wanted, struct slice gender)
 {
-    return gender.len == 1 && (char)(gender.ptr[0] & ~0x20) == item->gender;
+    return gender.len == 1 && (char)(gender.ptr[0] & ~0x20) == wanted;
 }
 
 /* Items about the person: false without permission to personalise. */
@@ -119,17 +125,17 @@ static bool personal_item_matches(const struct audience_item *item,
     case AUDIENCE_DATA_SEGMENT:
         return data_segment_matches(item, user);
     case AUDIENCE_GENDER:
-        return gender_matches(item, user->gender);
+        return audience_gender_is(item->gender, user->gender);
     case AUDIENCE_AGE:
-        return age_matches(item, context);
+        return audience_age_within(item->age_min, item->age_max, user->yob, context->now_ms);
     default: /* AUDIENCE_KEYWORD: the user's own keywords */
         return keyword_listed(user->keywords, item->text);
     }
 }
 
-static bool device_type_matches(const struct audience_item *item, int32_t devicetype)
+bool audience_device_type_in(uint32_t types, int32_t devicetype)
 {
-    return devicetype >= 0 && devicetype <= 31 && (item->device_types & (1u << devicetype)) != 0;
+    return devicetype >= 0 && devicetype <= 31 && (types & (1u << devicetype)) != 0;
 }
 
 bool audience_item_matches(const struct audience_item *item, const struct bid_context *context)
@@ -153,7 +159,7 @@ bool audience_item_matches(const struct audience_item *item, const struct bid_co
     case AUDIENCE_APP_BUNDLE:
         return slice_eq_nocase(inventory->bundle, item->text);
     case AUDIENCE_DEVICE_TYPE:
-        return device_type_matches(item, request->device.devicetype);
+        return audience_device_type_in(item->device_types, request->device.devicetype);
     case AUDIENCE_OS:
         return slice_eq_nocase(request->device.os, item->text);
     case AUDIENCE_GROUP:

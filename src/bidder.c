@@ -1,6 +1,7 @@
 #include "geobid/bidder.h"
 
 #include "geobid/audience.h"
+#include "geobid/exact_checks.h"
 #include "geobid/great_circle.h"
 #include "geobid/ledger.h"
 #include "geobid/notice.h"
@@ -80,14 +81,15 @@ static struct campaign_ids geo_candidates(const struct snapshot *snapshot,
 
 /* Returns, ascending and without duplicates, the campaigns the request may match: the
  * geo candidates, and the campaigns the targeting index reaches through the request's
- * audience terms (each campaign is filed in exactly one of the two). Exact checks come
- * later. */
+ * audience terms (each campaign is filed in exactly one of the two), and adds the
+ * request's terms to terms. Exact checks come later. */
 static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
                                               const struct bid_context *context,
-                                              struct arena *arena)
+                                              struct request_terms *terms, struct arena *arena)
 {
     struct campaign_ids by_geo = geo_candidates(snapshot, &context->location, arena);
-    struct campaign_ids by_audience = targeting_candidates(snapshot->targeting, context, arena);
+    struct campaign_ids by_audience =
+        targeting_candidates(snapshot->targeting, context, terms, arena);
     if (by_audience.count == 0)
         return by_geo;
     struct campaign_ids all = {
@@ -96,7 +98,9 @@ static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
     return all;
 }
 
-/* ---- exact campaign checks ----------------------------------------------- */
+/* ---- the reference evaluation --------------------------------------------- */
+
+/* What exact_checks_pass() must agree with, written plainly over the campaign. */
 
 static bool list_allows_nocase(const struct slice_list *allowed, struct slice value)
 {
@@ -119,8 +123,7 @@ static bool geo_matches(const struct campaign_geo *geo, const struct location *l
 
 /* True when the campaign has no fences, or one of them contains the location with a
  * good enough accuracy: what fence_candidates() finds through the fence index (whose
- * test is great_circle_m() <= radius_m, bit for bit), for the campaigns whose fences
- * the fence index does not hold and for the reference evaluation. */
+ * test is great_circle_m() <= radius_m, bit for bit). */
 static bool fences_contain(const struct campaign_geo *geo, const struct location *location)
 {
     if (geo->radius_count == 0)
@@ -139,12 +142,9 @@ static bool fences_contain(const struct campaign_geo *geo, const struct location
 
 static bool device_matches(const struct campaign *campaign, const struct device *device)
 {
-    if (campaign->device_types != 0) {
-        if (device->devicetype < 0 || device->devicetype > 31 ||
-            (campaign->device_types & (1u << device->devicetype)) == 0)
-            return false;
-    }
-    return list_allows_nocase(&campaign->os, device->os);
+    return (campaign->device_types == 0 ||
+            audience_device_type_in(campaign->device_types, device->devicetype)) &&
+           list_allows_nocase(&campaign->os, device->os);
 }
 
 /* ---- per-imp decision ---------------------------------------------------- */
@@ -319,53 +319,21 @@ static bool place_and_device_match(const struct campaign *campaign,
            fences_contain(&campaign->geo, &context->location);
 }
 
-/* The exact checks the candidate at position still needs (snapshot->needs), in the
- * order of the reference evaluation. Schedule and audience come last, counted
- * (targeting_check()), so that their counters see the requests that were in the
- * campaign's place and device. */
-static bool candidate_matches(const struct snapshot *snapshot, uint32_t position,
-                              const struct bid_context *context)
-{
-    uint32_t needs = snapshot->needs[position];
-    const struct campaign *campaign = &snapshot->campaigns.campaigns[position];
-    return ((needs & SNAPSHOT_CHECK_PLACES) == 0 ||
-            geo_matches(&campaign->geo, &context->location)) &&
-           ((needs & SNAPSHOT_CHECK_DEVICE) == 0 ||
-            device_matches(campaign, &context->request->device)) &&
-           ((needs & SNAPSHOT_CHECK_FENCES) == 0 ||
-            fences_contain(&campaign->geo, &context->location)) &&
-           ((needs & SNAPSHOT_CHECK_RULES) == 0 ||
-            targeting_check(snapshot->targeting, position, context));
-}
-
-/* Prefetches what the checks read of each candidate that needs some: the campaign
- * from its geo to its schedule, then what its rules point to. At 100,000 campaigns
- * these are cache misses, and asking for all of them first lets them overlap. */
-static void prefetch_candidates(const struct snapshot *snapshot, const struct campaign_ids *ids)
-{
-    for (size_t i = 0; i < ids->count; i++) {
-        if (snapshot->needs[ids->ids[i]] == 0)
-            continue;
-        const struct campaign *campaign = &snapshot->campaigns.campaigns[ids->ids[i]];
-        const char *end = (const char *)&campaign->creatives;
-        for (const char *line = (const char *)&campaign->geo; line < end; line += 64)
-            __builtin_prefetch(line);
-        __builtin_prefetch(end - 1);
-    }
-    for (size_t i = 0; i < ids->count; i++)
-        if ((snapshot->needs[ids->ids[i]] & SNAPSHOT_CHECK_RULES) != 0)
-            targeting_prefetch(snapshot->targeting, ids->ids[i]);
-}
-
-/* Keeps the candidates that pass every exact check, in file order (so that ties go to
- * the campaign listed first). */
+/* Keeps the candidates that pass every exact check they need (snapshot->needs; one
+ * that needs none is kept without reading anything more), in file order (so that ties
+ * go to the campaign listed first). The blocks of those that need checks are
+ * prefetched first: at 100,000 campaigns each is a cache miss, and asking for all of
+ * them before reading any lets the misses overlap. */
 static void filter_candidates(const struct snapshot *snapshot, const struct bid_context *context,
-                              struct campaign_ids *ids)
+                              struct request_terms *terms, struct campaign_ids *ids)
 {
-    prefetch_candidates(snapshot, ids);
+    for (size_t i = 0; i < ids->count; i++)
+        if (snapshot->needs[ids->ids[i]] != 0)
+            exact_checks_prefetch(snapshot->checks, ids->ids[i]);
     size_t kept = 0;
     for (size_t i = 0; i < ids->count; i++)
-        if (candidate_matches(snapshot, ids->ids[i], context))
+        if (snapshot->needs[ids->ids[i]] == 0 ||
+            exact_checks_pass(snapshot->checks, ids->ids[i], context, terms))
             ids->ids[kept++] = ids->ids[i];
     ids->count = kept;
 }
@@ -373,8 +341,10 @@ static void filter_candidates(const struct snapshot *snapshot, const struct bid_
 struct campaign_ids bidder_match(const struct bidder *bidder, const struct bid_context *context,
                                  struct arena *arena)
 {
-    struct campaign_ids eligible = collect_candidates(bidder->snapshot, context, arena);
-    filter_candidates(bidder->snapshot, context, &eligible);
+    struct request_terms terms;
+    request_terms_init(&terms, arena);
+    struct campaign_ids eligible = collect_candidates(bidder->snapshot, context, &terms, arena);
+    filter_candidates(bidder->snapshot, context, &terms, &eligible);
     return eligible;
 }
 

@@ -2,6 +2,7 @@
 
 #include "geobid/alloc.h"
 #include "geobid/audience.h"
+#include "geobid/exact_checks.h"
 #include "geobid/targeting.h"
 
 #include <stdlib.h>
@@ -134,6 +135,8 @@ struct snapshot *snapshot_build(struct campaign_set *set)
         snapshot->time_zones = tz_system_database();
     snapshot->targeting = targeting_build(&snapshot->campaigns, snapshot->time_zones);
     plan_checks(snapshot);
+    snapshot->checks =
+        exact_checks_build(&snapshot->campaigns, snapshot->needs, snapshot->time_zones);
     index_fences(snapshot);
     bucket_campaigns(snapshot);
     return snapshot;
@@ -145,6 +148,7 @@ void snapshot_free(struct snapshot *snapshot)
         return;
     fence_index_free(snapshot->fence_index);
     targeting_free(snapshot->targeting);
+    exact_checks_free(snapshot->checks);
     free(snapshot->needs);
     free(snapshot->fence_targets);
     for (size_t b = 0; b < SNAPSHOT_COUNTRY_BUCKETS; b++)

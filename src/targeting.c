@@ -1,6 +1,5 @@
 /* The targeting index (targeting.h): each campaign filed under its cheapest necessary
- * clause, posting lists per term, a union of the request's lists at query time, and the
- * exact, counted check of schedule and audience. */
+ * clause, posting lists per term, and a union of the request's lists at query time. */
 #include "geobid/targeting.h"
 
 #include "geobid/alloc.h"
@@ -8,31 +7,13 @@
 #include "geobid/bidder.h"
 #include "geobid/great_circle.h"
 #include "geobid/profile.h"
+#include "geobid/term.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- terms ------------------------------------------------------------------- */
-
-/* What a posting list is keyed by. Kinds from TERM_GENDER on ignore ASCII case. */
-enum term_kind {
-    TERM_SEGMENT,
-    TERM_DATA_SEGMENT,
-    TERM_CELL,    /* a place: a cell of the fence grid (below), its key's 8 bytes as text */
-    TERM_GENDER,
-    TERM_KEYWORD,
-    TERM_CATEGORY,
-    TERM_DOMAIN,
-    TERM_APP_BUNDLE,
-    TERM_DEVICE_TYPE,
-    TERM_OS,
-    TERM_COUNTRY, /* places: the geo criteria other than fences */
-    TERM_REGION,
-    TERM_CITY,
-    TERM_POSTAL_CODE,
-};
 
 /* A term, or a compound term: an audience term in a place ("keyword organic in the
  * city of Lyon", "segment shop12-visitors in grid cell 4711"), so that a campaign whose
@@ -66,44 +47,12 @@ static const char *const type_digits[32] = {
     "11", "12", "13", "14", "15", "16", "17", "18", "19", "20", "21",
     "22", "23", "24", "25", "26", "27", "28", "29", "30", "31"};
 
-static bool folds_case(enum term_kind kind)
+static uint64_t clause_term_hash(const struct term *term)
 {
-    return kind >= TERM_GENDER;
-}
-
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-static uint64_t hash_bytes(uint64_t hash, struct slice bytes, bool fold)
-{
-    for (size_t i = 0; i < bytes.len; i++)
-        hash = (hash ^ (unsigned char)(fold ? lower(bytes.ptr[i]) : bytes.ptr[i])) *
-               1099511628211u;
-    return hash;
-}
-
-/* The hash of a term without its place. */
-static uint64_t plain_hash(enum term_kind kind, struct slice text, struct slice id)
-{
-    uint64_t hash = (14695981039346656037u ^ (unsigned)kind) * 1099511628211u;
-    hash = hash_bytes(hash, text, folds_case(kind));
-    return hash_bytes((hash ^ 0x1F) * 1099511628211u, id, false);
-}
-
-/* The hash of a compound term from the hashes of its two parts. */
-static uint64_t compound_hash(uint64_t term_hash, uint64_t place_hash)
-{
-    return term_hash ^ (place_hash * 0x9E3779B97F4A7C15u + (term_hash << 6) + (term_hash >> 2));
-}
-
-static uint64_t term_hash(const struct term *term)
-{
-    uint64_t hash = plain_hash(term->kind, term->text, term->id);
+    uint64_t hash = term_hash(term->kind, term->text, term->id);
     if (term->place.len == 0)
         return hash;
-    return compound_hash(hash, plain_hash(term->place_kind, term->place, (struct slice){0}));
+    return term_compound_hash(hash, term_hash(term->place_kind, term->place, (struct slice){0}));
 }
 
 /* ---- the index ----------------------------------------------------------------- */
@@ -134,11 +83,7 @@ struct targeting {
                                         campaign filed under cells accepts: a coarser
                                         location is in none of its fences */
     uint32_t *ids;
-    size_t *counter_first;      /* per campaign position: its first counter */
-    _Atomic uint64_t *counters; /* per campaign: checked, matched, schedule failed, rules */
 };
-
-enum { counter_checked, counter_matched, counter_schedule_failed, counter_rules };
 
 static uint64_t slot_hash(uint64_t hash)
 {
@@ -234,12 +179,7 @@ static void device_type_terms(uint32_t types, struct arena *scratch, struct clau
 static bool item_clause(const struct audience_item *item, struct arena *scratch,
                         struct clause *out)
 {
-    static const enum term_kind kinds[] = {
-        [AUDIENCE_SEGMENT] = TERM_SEGMENT,   [AUDIENCE_DATA_SEGMENT] = TERM_DATA_SEGMENT,
-        [AUDIENCE_KEYWORD] = TERM_KEYWORD,   [AUDIENCE_CATEGORY] = TERM_CATEGORY,
-        [AUDIENCE_DOMAIN] = TERM_DOMAIN,     [AUDIENCE_APP_BUNDLE] = TERM_APP_BUNDLE,
-        [AUDIENCE_OS] = TERM_OS,
-    };
+    enum term_kind kind;
     *out = (struct clause){.rule = -1};
     switch (item->kind) {
     case AUDIENCE_AGE:
@@ -253,8 +193,9 @@ static bool item_clause(const struct audience_item *item, struct arena *scratch,
         device_type_terms(item->device_types, scratch, out);
         return true;
     default:
-        clause_add(out, scratch, (struct term){.kind = kinds[item->kind], .text = item->text,
-                                                 .id = item->id});
+        if (!term_kind_of_item(item->kind, &kind))
+            return false;
+        clause_add(out, scratch, (struct term){.kind = kind, .text = item->text, .id = item->id});
         return true;
     }
 }
@@ -495,7 +436,7 @@ static void grow_table(struct targeting *targeting)
 static uint32_t intern(struct builder *builder, const struct term *term)
 {
     struct targeting *targeting = builder->targeting;
-    uint64_t hash = slot_hash(term_hash(term));
+    uint64_t hash = slot_hash(clause_term_hash(term));
     struct term_slot *slot = find_slot(targeting, hash);
     if (slot->hash == 0) {
         if (2 * (targeting->term_count + 1) > targeting->mask + 1) {
@@ -570,24 +511,6 @@ static void lay_out_postings(struct builder *builder)
     free(slot_of);
 }
 
-static size_t rule_count(const struct campaign *campaign)
-{
-    const struct audience_group *audience = &campaign->audience;
-    return audience->all.count + audience->any.count + audience->none.count;
-}
-
-static void allocate_counters(struct targeting *targeting)
-{
-    const struct campaign_set *set = targeting->set;
-    targeting->counter_first = xcalloc(set->count + 1, sizeof(size_t));
-    size_t total = 0;
-    for (size_t i = 0; i < set->count; i++) {
-        targeting->counter_first[i] = total;
-        total += counter_rules + rule_count(&set->campaigns[i]);
-    }
-    targeting->counters = xcalloc(total + 1, sizeof(*targeting->counters));
-}
-
 struct targeting *targeting_build(const struct campaign_set *set,
                                   const struct tz_database *zones)
 {
@@ -605,7 +528,6 @@ struct targeting *targeting_build(const struct campaign_set *set,
     build_filter(targeting);
     arena_free(&builder.scratch);
     free(builder.postings);
-    allocate_counters(targeting);
     return targeting;
 }
 
@@ -618,8 +540,6 @@ void targeting_free(struct targeting *targeting)
     free(targeting->slots);
     free(targeting->filter);
     free(targeting->ids);
-    free(targeting->counter_first);
-    free((void *)targeting->counters);
     free(targeting);
 }
 
@@ -644,6 +564,7 @@ int targeting_indexed_rule(const struct targeting *targeting, uint32_t position)
  * request arena. */
 struct gathered {
     const struct targeting *targeting;
+    struct request_terms *terms;  /* the request's terms without places, for exact checks */
     uint64_t place_hashes[5];     /* the request's places compound terms are kept for */
     size_t place_count;
     uint64_t *hashes;
@@ -666,16 +587,24 @@ static void gather_hash(struct gathered *gathered, uint64_t hash)
     gathered->hashes[gathered->hash_count++] = slot_hash(hash);
 }
 
-/* Gathers a term, and the term in each of the request's places. */
-static void gather(struct gathered *gathered, enum term_kind kind, struct slice text,
-                   struct slice id)
+/* Gathers a term, and the term in each of the request's places; membership is the
+ * person's membership of a segment term, else NULL. */
+static void gather_term(struct gathered *gathered, enum term_kind kind, struct slice text,
+                        struct slice id, const struct segment_membership *membership)
 {
     if (text.len == 0)
         return;
-    uint64_t hash = plain_hash(kind, text, id);
+    uint64_t hash = term_hash(kind, text, id);
+    request_terms_add(gathered->terms, &(struct request_term){hash, kind, text, id, membership});
     gather_hash(gathered, hash);
     for (size_t p = 0; p < gathered->place_count; p++)
-        gather_hash(gathered, compound_hash(hash, gathered->place_hashes[p]));
+        gather_hash(gathered, term_compound_hash(hash, gathered->place_hashes[p]));
+}
+
+static void gather(struct gathered *gathered, enum term_kind kind, struct slice text,
+                   struct slice id)
+{
+    gather_term(gathered, kind, text, id, NULL);
 }
 
 /* Looks the gathered hashes up: the filter, then the slots of those it lets through,
@@ -732,9 +661,12 @@ static void gather_places(struct gathered *gathered, const struct location *loca
     for (size_t p = 0; p < sizeof(places) / sizeof(places[0]); p++) {
         if (places[p].text.len == 0)
             continue;
-        uint64_t hash = plain_hash(places[p].kind, places[p].text, (struct slice){0});
-        if (places[p].kind != TERM_CELL) /* cells are only filed compounded */
+        uint64_t hash = term_hash(places[p].kind, places[p].text, (struct slice){0});
+        if (places[p].kind != TERM_CELL) { /* cells are only filed compounded */
             gather_hash(gathered, hash);
+            request_terms_add(gathered->terms, &(struct request_term){
+                                                   hash, places[p].kind, places[p].text, {0}, NULL});
+        }
         if ((gathered->targeting->place_kinds >> places[p].kind & 1) != 0)
             gathered->place_hashes[gathered->place_count++] = hash;
     }
@@ -774,7 +706,8 @@ static void gather_personal(struct gathered *gathered, const struct bid_context 
 {
     const struct user *user = &context->request->user;
     for (size_t i = 0; i < context->profile.count; i++)
-        gather(gathered, TERM_SEGMENT, context->profile.memberships[i].segment, (struct slice){0});
+        gather_term(gathered, TERM_SEGMENT, context->profile.memberships[i].segment,
+                    (struct slice){0}, &context->profile.memberships[i]);
     for (size_t d = 0; d < user->data_count; d++) {
         const struct user_data *data = &user->data[d];
         for (size_t s = 0; s < data->segment_count; s++) {
@@ -827,9 +760,9 @@ static struct campaign_ids union_lists(struct gathered *gathered)
 
 struct campaign_ids targeting_candidates(const struct targeting *targeting,
                                          const struct bid_context *context,
-                                         struct arena *arena)
+                                         struct request_terms *terms, struct arena *arena)
 {
-    struct gathered gathered = {.targeting = targeting, .arena = arena};
+    struct gathered gathered = {.targeting = targeting, .terms = terms, .arena = arena};
     gather_places(&gathered, &context->location);
     if (context->permissions.personalize)
         gather_personal(&gathered, context);
@@ -838,66 +771,7 @@ struct campaign_ids targeting_candidates(const struct targeting *targeting,
     return union_lists(&gathered);
 }
 
-/* ---- the exact check, counted ---------------------------------------------------------- */
-
-static void count(_Atomic uint64_t *counter)
-{
-    atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
-}
-
-/* Evaluates every top-level rule (no short cut, so that each rule's counter sees every
- * checked request) and returns whether the audience holds. */
-static bool audience_counted(const struct audience_group *audience,
-                             const struct bid_context *context, _Atomic uint64_t *failed)
-{
-    bool all_hold = true, any_holds = audience->any.count == 0, none_holds = false;
-    for (size_t i = 0; i < audience->all.count; i++, failed++) {
-        bool holds = audience_item_matches(&audience->all.items[i], context);
-        if (!holds)
-            count(failed);
-        all_hold = all_hold && holds;
-    }
-    for (size_t i = 0; i < audience->any.count; i++, failed++) {
-        bool holds = audience_item_matches(&audience->any.items[i], context);
-        if (!holds)
-            count(failed);
-        any_holds = any_holds || holds;
-    }
-    for (size_t i = 0; i < audience->none.count; i++, failed++) {
-        bool holds = audience_item_matches(&audience->none.items[i], context);
-        if (holds)
-            count(failed);
-        none_holds = none_holds || holds;
-    }
-    return all_hold && any_holds && !none_holds;
-}
-
-void targeting_prefetch(const struct targeting *targeting, uint32_t position)
-{
-    const struct audience_group *audience = &targeting->set->campaigns[position].audience;
-    __builtin_prefetch(targeting->counters + targeting->counter_first[position], 1);
-    __builtin_prefetch(audience->all.items);
-    __builtin_prefetch(audience->any.items);
-    __builtin_prefetch(audience->none.items);
-}
-
-bool targeting_check(const struct targeting *targeting, uint32_t position,
-                     const struct bid_context *context)
-{
-    const struct campaign *campaign = &targeting->set->campaigns[position];
-    if (!campaign->schedule.present && audience_group_is_empty(&campaign->audience))
-        return true;
-    _Atomic uint64_t *counters = targeting->counters + targeting->counter_first[position];
-    count(&counters[counter_checked]);
-    bool holds = schedule_matches(&campaign->schedule, &context->location, targeting->zones,
-                                  context->now_ms);
-    if (!holds)
-        count(&counters[counter_schedule_failed]);
-    holds = audience_counted(&campaign->audience, context, &counters[counter_rules]) && holds;
-    if (holds)
-        count(&counters[counter_matched]);
-    return holds;
-}
+/* ---- the reference evaluation ----------------------------------------------------------- */
 
 bool targeting_rules_hold(const struct targeting *targeting, const struct campaign *campaign,
                           const struct bid_context *context)
@@ -905,21 +779,4 @@ bool targeting_rules_hold(const struct targeting *targeting, const struct campai
     return schedule_matches(&campaign->schedule, &context->location, targeting->zones,
                             context->now_ms) &&
            audience_group_matches(&campaign->audience, context);
-}
-
-void targeting_counts(const struct targeting *targeting, uint32_t position,
-                      struct targeting_counts *out)
-{
-    const _Atomic uint64_t *counters = targeting->counters + targeting->counter_first[position];
-    out->checked = atomic_load_explicit(&counters[counter_checked], memory_order_relaxed);
-    out->matched = atomic_load_explicit(&counters[counter_matched], memory_order_relaxed);
-    out->schedule_failed =
-        atomic_load_explicit(&counters[counter_schedule_failed], memory_order_relaxed);
-}
-
-uint64_t targeting_rule_failed(const struct targeting *targeting, uint32_t position,
-                               size_t rule)
-{
-    const _Atomic uint64_t *counters = targeting->counters + targeting->counter_first[position];
-    return atomic_load_explicit(&counters[counter_rules + rule], memory_order_relaxed);
 }

@@ -6,6 +6,7 @@
 #include "geobid/alloc.h"
 #include "geobid/bidder.h"
 #include "geobid/campaign.h"
+#include "geobid/exact_checks.h"
 #include "geobid/snapshot.h"
 #include "geobid/tz.h"
 #include "test_support.h"
@@ -320,7 +321,9 @@ static void check_index_equals_naive(uint64_t seed, int campaigns, int requests)
         struct bid_context context;
         random_request(&request, &context, &arena);
         struct campaign_ids found = bidder_match(&bidder, &context, &arena);
-        touched += targeting_candidates(snapshot->targeting, &context, &arena).count;
+        struct request_terms terms;
+        request_terms_init(&terms, &arena);
+        touched += targeting_candidates(snapshot->targeting, &context, &terms, &arena).count;
         size_t f = 0;
         for (uint32_t c = 0; c < (uint32_t)campaigns; c++) {
             bool expected = bidder_campaign_matches(&bidder, c, &context);
@@ -528,14 +531,86 @@ START_TEST(rules_are_counted_per_checked_request)
     memcpy(context.location.country, "DE", 3); /* never reaches the rules */
     ck_assert_uint_eq(bidder_match(&bidder, &context, &arena).count, 0);
 
-    struct targeting_counts counts;
-    targeting_counts(snapshot->targeting, 0, &counts);
+    struct exact_check_counts counts;
+    exact_checks_counts(snapshot->checks, 0, &counts);
     ck_assert_uint_eq(counts.checked, 3);
     ck_assert_uint_eq(counts.matched, 1);
     ck_assert_uint_eq(counts.schedule_failed, 1);
-    ck_assert_uint_eq(targeting_rule_failed(snapshot->targeting, 0, 0), 0); /* gender */
-    ck_assert_uint_eq(targeting_rule_failed(snapshot->targeting, 0, 1), 2); /* os */
-    ck_assert_uint_eq(targeting_rule_failed(snapshot->targeting, 0, 2), 2); /* none keyword */
+    ck_assert_uint_eq(exact_checks_rule_failed(snapshot->checks, 0, 0), 0); /* gender */
+    ck_assert_uint_eq(exact_checks_rule_failed(snapshot->checks, 0, 1), 2); /* os */
+    ck_assert_uint_eq(exact_checks_rule_failed(snapshot->checks, 0, 2), 2); /* none keyword */
+    arena_free(&arena);
+    snapshot_free(snapshot);
+}
+END_TEST
+
+/* A campaign whose block spans many cache lines (and more than the first 4 KiB the
+ * blocks are written into): every record must be read back where it was written. */
+START_TEST(long_rules_are_checked_and_counted_in_order)
+{
+    char json[16384], name[128];
+    size_t len = (size_t)snprintf(json, sizeof(json), "{'campaigns':[%s,{'id':'long','bid_cpm':1,"
+                                  "'geo':{'cities':['Lyon']},'audience':{'any':[",
+                                  CAMPAIGN("short", ",'audience':{'all':[{'keyword':'k'}]}"));
+    for (int i = 0; i < 60; i++) {
+        snprintf(name, sizeof(name), "segment-%02d-%0100d", i, i);
+        len += (size_t)snprintf(json + len, sizeof(json) - len, "%s{'segment':'%s'}",
+                                i ? "," : "", name);
+    }
+    snprintf(json + len, sizeof(json) - len, "],'none':[{'keyword':'cheap'}]},"
+             "'creatives':[{'id':'cr','w':300,'h':250,'adm':'x'}]}]}");
+    struct snapshot *snapshot = load_snapshot(json);
+    struct bidder bidder = {.snapshot = snapshot};
+    struct arena arena;
+    arena_init(&arena, 4096);
+    struct bid_request request;
+    struct bid_context context;
+    struct segment_membership membership;
+    snprintf(name, sizeof(name), "segment-59-%0100d", 59);
+    segment_request(&request, &context, &membership, name, 0, 0);
+    context.location.city = SLICE_LITERAL("LYON");
+    struct campaign_ids found = bidder_match(&bidder, &context, &arena);
+    ck_assert_uint_eq(found.count, 1);
+    ck_assert_uint_eq(found.ids[0], 1);
+    request.inventory.keywords = SLICE_LITERAL("cheap");
+    ck_assert_uint_eq(bidder_match(&bidder, &context, &arena).count, 0);
+    context.location.city = SLICE_LITERAL("Paris"); /* never reaches the rules */
+    ck_assert_uint_eq(bidder_match(&bidder, &context, &arena).count, 0);
+
+    struct exact_check_counts counts;
+    exact_checks_counts(snapshot->checks, 1, &counts);
+    ck_assert_uint_eq(counts.checked, 2);
+    ck_assert_uint_eq(counts.matched, 1);
+    for (size_t rule = 0; rule < 60; rule++)
+        ck_assert_uint_eq(exact_checks_rule_failed(snapshot->checks, 1, rule), rule < 59 ? 2 : 0);
+    ck_assert_uint_eq(exact_checks_rule_failed(snapshot->checks, 1, 60), 1); /* none keyword */
+    exact_checks_counts(snapshot->checks, 0, &counts); /* never a candidate */
+    ck_assert_uint_eq(counts.checked, 0);
+    arena_free(&arena);
+    snapshot_free(snapshot);
+}
+END_TEST
+
+START_TEST(campaigns_without_rules_count_nothing)
+{
+    struct snapshot *snapshot = load_snapshot(
+        "{'campaigns':[" CAMPAIGN("anyone", "") "," CAMPAIGN("phones", ",'device':{'types':['phone']}")
+        "]}");
+    struct bidder bidder = {.snapshot = snapshot};
+    struct arena arena;
+    arena_init(&arena, 4096);
+    struct bid_request request;
+    bid_request_init(&request);
+    request.device.devicetype = 4;
+    struct bid_context context = {.request = &request};
+    ck_assert_uint_eq(bidder_match(&bidder, &context, &arena).count, 2);
+    request.device.devicetype = 2;
+    ck_assert_uint_eq(bidder_match(&bidder, &context, &arena).count, 1);
+    for (uint32_t position = 0; position < 2; position++) {
+        struct exact_check_counts counts;
+        exact_checks_counts(snapshot->checks, position, &counts);
+        ck_assert_uint_eq(counts.checked + counts.matched + counts.schedule_failed, 0);
+    }
     arena_free(&arena);
     snapshot_free(snapshot);
 }
@@ -551,6 +626,8 @@ Suite *targeting_suite(void)
     tcase_add_test(tc, posting_lists_survive_the_term_table_growing);
     tcase_add_test(tc, fenced_audiences_reach_every_point_of_their_fences);
     tcase_add_test(tc, rules_are_counted_per_checked_request);
+    tcase_add_test(tc, long_rules_are_checked_and_counted_in_order);
+    tcase_add_test(tc, campaigns_without_rules_count_nothing);
     suite_add_tcase(suite, tc);
     return suite;
 }

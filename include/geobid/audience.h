@@ -102,6 +102,27 @@ bool audience_category_within(struct slice category, struct slice wanted);
  * "" is within "". The one test for audience domain items and the bidder's badv. */
 bool audience_domain_within(struct slice domain, struct slice wanted);
 
+struct segment_membership;
+
+/* The tests of single conditions, shared by the reference evaluation here and the
+ * compiled one (exact_checks.h). */
+
+/* True when a first-party membership was seen within within_days (0: ever) before now_ms
+ * (Unix milliseconds) and at least min_count times. */
+bool audience_membership_fits(const struct segment_membership *membership,
+                              uint32_t within_days, uint32_t min_count, int64_t now_ms);
+
+/* True when the request's user.gender is the one letter wanted ('F', 'M' or 'O'),
+ * ignoring case. */
+bool audience_gender_is(char wanted, struct slice gender);
+
+/* True when a person born in yob (-1: unknown) is aged age_min to age_max in the year
+ * of now_ms (audience_age_in_year()). */
+bool audience_age_within(int32_t age_min, int32_t age_max, int32_t yob, int64_t now_ms);
+
+/* True when OpenRTB devicetype (-1: unknown) is one of types (DEVICE_TYPE_BIT_*). */
+bool audience_device_type_in(uint32_t types, int32_t devicetype);
+
 /* The person's age in the year of now_s (UTC) for a year of birth: a yob-only age is
  * the age reached during the current year (born 1990 → 36 all through 2026). */
 int32_t audience_age_in_year(int32_t yob, int64_t now_s);

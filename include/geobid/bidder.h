@@ -56,8 +56,8 @@ size_t bidder_decide(const struct bidder *bidder, const struct bid_context *cont
 
 /* Returns, ascending, the positions of the active campaigns whose every targeting rule
  * holds for context: geo, device, schedule, audience. Candidates come from the
- * snapshot's indexes (geo and targeting) and are then checked exactly; the schedule and
- * audience checks are counted (targeting_check()). The ids are in arena. */
+ * snapshot's indexes (geo and targeting) and are then checked exactly (exact_checks.h),
+ * which counts the schedule and audience checks. The ids are in arena. */
 struct campaign_ids bidder_match(const struct bidder *bidder, const struct bid_context *context,
                                  struct arena *arena);
 

@@ -30,6 +30,7 @@ size_t campaign_ids_merge(const struct campaign_ids *a, const struct campaign_id
 
 enum { SNAPSHOT_COUNTRY_BUCKETS = 26 * 26 };
 
+struct exact_checks;
 struct targeting;
 
 /* Which exact checks a candidate campaign still needs once an index has reached it
@@ -39,7 +40,7 @@ enum {
     SNAPSHOT_CHECK_PLACES = 1, /* countries, regions, cities or postal codes */
     SNAPSHOT_CHECK_DEVICE = 2, /* device types or OS */
     SNAPSHOT_CHECK_FENCES = 4, /* fences the fence index does not hold (targeting.h) */
-    SNAPSHOT_CHECK_RULES = 8,  /* a schedule or audience rules (targeting_check()) */
+    SNAPSHOT_CHECK_RULES = 8,  /* a schedule or audience rules */
 };
 
 /* What the matcher needs of a fence the fence index finds: its campaign, and the
@@ -64,10 +65,11 @@ struct snapshot {
     bool needs_locality;               /* an active campaign targets regions, cities or
                                           postal codes, or has a schedule in the user's
                                           time zone (see geo_resolve()) */
-    struct targeting *targeting;       /* audience rules, schedules and their counters */
+    struct targeting *targeting;       /* the index of audience rules */
     uint8_t *needs;                    /* per campaign position: SNAPSHOT_CHECK_*, one
                                           byte so that the candidates' reads stay in
                                           cache at 100,000 campaigns */
+    struct exact_checks *checks;       /* those checks, compiled, and the rule counters */
     const struct tz_database *time_zones; /* tz_system_database() when a campaign has a
                                              schedule, else NULL */
 };

@@ -18,18 +18,17 @@
  * A request's terms (its first-party segments, exchange segments, gender, keywords,
  * categories with their parents, domain with its parents, app bundle, device type, OS,
  * each alone and in each of the request's places and its point's cell) name posting
- * lists; their union is the set of audience-filed campaigns the request can match. Only those, plus the geo candidates, are checked exactly, so a request
- * touches the campaigns that share a selective term with it, not all of them.
- *
- * Rule counters: for each campaign, how many requests reached its exact rule checks,
- * how many matched, and how many failed the schedule and each top-level audience item
- * (relaxed atomics, see targeting_check()). */
+ * lists; their union is the set of audience-filed campaigns the request can match.
+ * Only those, plus the geo candidates, are checked exactly (exact_checks.h), so a
+ * request touches the campaigns that share a selective term with it, not all of them.
+ * The same pass collects the request's terms for those checks (term.h). */
 #ifndef GEOBID_TARGETING_H
 #define GEOBID_TARGETING_H
 
 #include "geobid/arena.h"
 #include "geobid/campaign.h"
 #include "geobid/snapshot.h"
+#include "geobid/term.h"
 #include "geobid/tz.h"
 
 #include <stdbool.h>
@@ -54,46 +53,20 @@ bool targeting_by_audience(const struct targeting *targeting, uint32_t campaign)
 
 /* Returns, ascending and without repeats, the audience-filed campaigns that share a
  * term with the request of context (ids in arena). A superset of those whose rules
- * hold: the caller checks each exactly. Allocation only from arena. */
+ * hold: the caller checks each exactly. Adds the request's terms, alone and without
+ * places, to terms (started with request_terms_init()). Allocation only from arena. */
 struct campaign_ids targeting_candidates(const struct targeting *targeting,
                                          const struct bid_context *context,
-                                         struct arena *arena);
+                                         struct request_terms *terms, struct arena *arena);
 
-/* True when the schedule and audience of campaign (at position) hold for context:
- * the exact check, counting each rule's outcome into the campaign's counters.
- * Thread-safe (relaxed atomic increments). */
-bool targeting_check(const struct targeting *targeting, uint32_t position,
-                     const struct bid_context *context);
-
-/* Asks the processor to start loading what targeting_check() of campaign (at
- * position) reads first: its counters and its top-level audience items. A hint for
- * callers about to check many campaigns; reads only the campaign's audience lists. */
-void targeting_prefetch(const struct targeting *targeting, uint32_t position);
-
-/* The same check without counting: the reference evaluation. */
+/* True when the schedule and audience of campaign hold for context: the reference
+ * evaluation, which counts nothing. */
 bool targeting_rules_hold(const struct targeting *targeting, const struct campaign *campaign,
                           const struct bid_context *context);
 
-/* A snapshot of one campaign's counters. */
-struct targeting_counts {
-    uint64_t checked;          /* requests that reached the schedule and audience checks */
-    uint64_t matched;          /* of those, requests every rule held for */
-    uint64_t schedule_failed;  /* of those, requests outside the schedule */
-};
-
-/* Reads campaign's counters into out. */
-void targeting_counts(const struct targeting *targeting, uint32_t position,
-                      struct targeting_counts *out);
-
-/* Returns how many checked requests failed the top-level audience rule `rule` of the
- * campaign, rules numbered all, then any, then none, in file order. A `none` rule fails
- * when its item holds. */
-uint64_t targeting_rule_failed(const struct targeting *targeting, uint32_t position,
-                               size_t rule);
-
 /* Returns the position of the top-level audience rule the index files campaign under
- * (numbered as above), or -1 when it is filed under geo or under a clause made of several
- * rules. */
+ * (numbered all, then any, then none, in file order), or -1 when it is filed under geo
+ * or under a clause made of several rules. */
 int targeting_indexed_rule(const struct targeting *targeting, uint32_t position);
 
 /* Returns the number of distinct terms with a posting list (for tests and tools). */
