@@ -330,10 +330,12 @@ static void filter_candidates(const struct snapshot *snapshot, const struct bid_
     for (size_t i = 0; i < ids->count; i++)
         if (snapshot->needs[ids->ids[i]] != 0)
             exact_checks_prefetch(snapshot->checks, ids->ids[i]);
+    struct exact_check_request request;
+    exact_check_request_init(&request, context, terms);
     size_t kept = 0;
     for (size_t i = 0; i < ids->count; i++)
         if (snapshot->needs[ids->ids[i]] == 0 ||
-            exact_checks_pass(snapshot->checks, ids->ids[i], context, terms))
+            exact_checks_pass(snapshot->checks, ids->ids[i], &request))
             ids->ids[kept++] = ids->ids[i];
     ids->count = kept;
 }

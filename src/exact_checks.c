@@ -9,24 +9,24 @@
 #include "geobid/schedule.h"
 #include "geobid/snapshot.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { block_align = 64, record_align = 8, place_kinds = 4, rule_lists = 3 };
+enum { block_align = 64, record_align = 8 };
 
-/* The start of a block, on a cache line of its own. Counters follow when the campaign
- * needs SNAPSHOT_CHECK_RULES (counter_rules + one per top-level rule), then fences when
- * it needs SNAPSHOT_CHECK_FENCES, then the records of its places, OS and top-level
- * audience items, in that order. */
+/* The start of a block, on a cache line boundary. Counters follow when the campaign
+ * needs SNAPSHOT_CHECK_RULES (counter_rules + one per top-level audience item), then its
+ * fences when it needs SNAPSHOT_CHECK_FENCES, then record_count records: its places and
+ * OS, then its top-level audience items, in the order of enum record_list. */
 struct block_head {
     struct schedule schedule;
-    uint32_t device_types;              /* DEVICE_TYPE_BIT_*; 0: any */
+    uint32_t device_types; /* DEVICE_TYPE_BIT_*; 0: any */
     uint32_t fence_count;
-    uint32_t place_counts[place_kinds]; /* countries, regions, cities, postal codes */
-    uint32_t os_count;
-    uint32_t rule_counts[rule_lists];   /* all, any, none */
-    uint8_t needs;                      /* SNAPSHOT_CHECK_* */
+    uint32_t record_count;
+    uint32_t rule_count;   /* top-level audience items */
+    uint8_t needs;         /* SNAPSHOT_CHECK_* */
 };
 
 enum { counter_checked, counter_matched, counter_schedule_failed, counter_rules };
@@ -36,16 +36,23 @@ struct block_fence {
     uint32_t radius_m, max_uncertainty_m;
 };
 
-/* A place, an OS or an audience item. Its text and id follow it, then padding to
- * record_align. */
+/* The list a record belongs to. A list of places or OS holds when one of its records
+ * names a term of the request. */
+enum record_list {
+    LIST_COUNTRIES, LIST_REGIONS, LIST_CITIES, LIST_POSTAL_CODES, LIST_OS,
+    LIST_ALL, LIST_ANY, LIST_NONE, /* the audience */
+};
+
+/* A place, an OS or an audience item, followed by its text (then a data segment's id),
+ * or for a nested group by the group's address, then padding to record_align. */
 struct term_record {
-    uint64_t hash;                      /* term_hash(); 0 for items without text */
-    const struct audience_group *group; /* a nested group, checked as the reference does */
-    uint32_t a, b;                      /* segment: within_days, min_count; age: min, max;
-                                           device type: the types; gender: the letter */
-    uint32_t text_len, id_len;
-    uint8_t item_kind;                  /* audience items: enum audience_kind */
-    uint8_t term_kind;                  /* records with a text: enum term_kind */
+    uint64_t hash;     /* term_hash(); 0 for items without text */
+    uint32_t a, b;     /* segment: within_days, min_count; age: min, max; device type: the
+                          types; gender: the letter; data segment: b is the id's length */
+    uint32_t text_len; /* bytes of the text; for a nested group, of its address */
+    uint8_t list;      /* enum record_list */
+    uint8_t item_kind; /* audience items: enum audience_kind */
+    uint8_t term_kind; /* records with a text: enum term_kind */
 };
 
 struct exact_checks {
@@ -59,6 +66,12 @@ struct exact_checks {
 static size_t align_up(size_t n, size_t align)
 {
     return (n + align - 1) & ~(align - 1);
+}
+
+/* The length of a data segment's id after its text; 0 for other records. */
+static size_t id_len(const struct term_record *record)
+{
+    return record->term_kind == TERM_DATA_SEGMENT ? record->b : 0;
 }
 
 /* ---- building ------------------------------------------------------------------------ */
@@ -85,46 +98,48 @@ static size_t writer_reserve(struct block_writer *writer, size_t size, size_t al
     return at;
 }
 
+/* Writes a record and its payload, the bytes of first then second. */
 static void write_record(struct block_writer *writer, const struct term_record *record,
-                         struct slice text, struct slice id)
+                         const void *first, size_t first_len, struct slice second)
 {
-    size_t at = writer_reserve(writer, sizeof(*record) + text.len + id.len, record_align);
+    size_t at = writer_reserve(writer, sizeof(*record) + first_len + second.len, record_align);
     char *out = writer->data + at; /* after the reserve, which may move the data */
     memcpy(out, record, sizeof(*record));
-    if (text.len > 0)
-        memcpy(out + sizeof(*record), text.ptr, text.len);
-    if (id.len > 0)
-        memcpy(out + sizeof(*record) + text.len, id.ptr, id.len);
+    if (first_len > 0)
+        memcpy(out + sizeof(*record), first, first_len);
+    if (second.len > 0)
+        memcpy(out + sizeof(*record) + first_len, second.ptr, second.len);
 }
 
-static void write_terms(struct block_writer *writer, enum term_kind kind,
+static void write_terms(struct block_writer *writer, enum record_list list, enum term_kind kind,
                         const struct slice_list *texts)
 {
     for (size_t i = 0; i < texts->count; i++) {
-        struct term_record record = {.hash = term_hash(kind, texts->items[i], (struct slice){0}),
-                                     .text_len = (uint32_t)texts->items[i].len,
+        struct slice text = texts->items[i];
+        struct term_record record = {.hash = term_hash(kind, text, (struct slice){0}),
+                                     .text_len = (uint32_t)text.len, .list = (uint8_t)list,
                                      .term_kind = (uint8_t)kind};
-        write_record(writer, &record, texts->items[i], (struct slice){0});
+        write_record(writer, &record, text.ptr, text.len, (struct slice){0});
     }
 }
 
-static void write_item(struct block_writer *writer, const struct audience_item *item)
+static void write_item(struct block_writer *writer, enum record_list list,
+                       const struct audience_item *item)
 {
-    struct term_record record = {.item_kind = (uint8_t)item->kind};
-    struct slice text = {0}, id = {0};
+    struct term_record record = {.list = (uint8_t)list, .item_kind = (uint8_t)item->kind};
+    struct slice text = {0}; /* items without a term kind keep their text for reports only */
     enum term_kind kind;
     if (term_kind_of_item(item->kind, &kind)) {
         text = item->text;
-        id = item->id;
-        record = (struct term_record){.hash = term_hash(kind, text, id),
-                                      .text_len = (uint32_t)text.len,
-                                      .id_len = (uint32_t)id.len,
-                                      .item_kind = (uint8_t)item->kind,
-                                      .term_kind = (uint8_t)kind};
+        record.hash = term_hash(kind, item->text, item->id);
+        record.text_len = (uint32_t)item->text.len;
+        record.term_kind = (uint8_t)kind;
     }
     if (item->kind == AUDIENCE_SEGMENT) {
         record.a = item->within_days;
         record.b = item->min_count;
+    } else if (item->kind == AUDIENCE_DATA_SEGMENT) {
+        record.b = (uint32_t)item->id.len;
     } else if (item->kind == AUDIENCE_AGE) {
         record.a = (uint32_t)item->age_min;
         record.b = (uint32_t)item->age_max;
@@ -133,9 +148,11 @@ static void write_item(struct block_writer *writer, const struct audience_item *
     } else if (item->kind == AUDIENCE_GENDER) {
         record.a = (unsigned char)item->gender;
     } else if (item->kind == AUDIENCE_GROUP) {
-        record.group = item->group;
+        record.text_len = sizeof(item->group);
+        write_record(writer, &record, &item->group, sizeof(item->group), (struct slice){0});
+        return;
     }
-    write_record(writer, &record, text, id);
+    write_record(writer, &record, text.ptr, text.len, item->id); /* ids: data segments only */
 }
 
 static void write_fences(struct block_writer *writer, const struct campaign_geo *geo)
@@ -154,43 +171,37 @@ static void write_block(struct block_writer *writer, const struct campaign *camp
                         uint8_t needs)
 {
     const struct campaign_geo *geo = &campaign->geo;
-    const struct slice_list *places[place_kinds] = {&geo->countries, &geo->regions,
-                                                    &geo->cities, &geo->postal_codes};
-    static const enum term_kind place_terms[place_kinds] = {TERM_COUNTRY, TERM_REGION,
-                                                            TERM_CITY, TERM_POSTAL_CODE};
-    const struct audience_list *rules[rule_lists] = {
-        &campaign->audience.all, &campaign->audience.any, &campaign->audience.none};
+    const struct {
+        enum term_kind kind;
+        const struct slice_list *texts;
+    } lists[] = {{TERM_COUNTRY, &geo->countries}, {TERM_REGION, &geo->regions},
+                 {TERM_CITY, &geo->cities},       {TERM_POSTAL_CODE, &geo->postal_codes},
+                 {TERM_OS, &campaign->os}}; /* in the order of enum record_list */
+    const struct audience_list *rules[] = {&campaign->audience.all, &campaign->audience.any,
+                                           &campaign->audience.none};
     struct block_head head = {
         .schedule = campaign->schedule,
         .device_types = campaign->device_types,
         .fence_count = (needs & SNAPSHOT_CHECK_FENCES) ? (uint32_t)geo->radius_count : 0,
-        .os_count = (uint32_t)campaign->os.count,
         .needs = needs,
     };
-    size_t rule_total = 0;
-    for (size_t l = 0; l < rule_lists; l++)
-        rule_total += head.rule_counts[l] = (uint32_t)rules[l]->count;
-    for (size_t p = 0; p < place_kinds; p++)
-        head.place_counts[p] = (uint32_t)places[p]->count;
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        head.record_count += (uint32_t)lists[l].texts->count;
+    for (size_t l = 0; l < sizeof(rules) / sizeof(rules[0]); l++)
+        head.rule_count += (uint32_t)rules[l]->count;
+    head.record_count += head.rule_count;
     size_t at = writer_reserve(writer, sizeof(head), block_align);
     memcpy(writer->data + at, &head, sizeof(head));
     if (needs & SNAPSHOT_CHECK_RULES)
-        writer_reserve(writer, (counter_rules + rule_total) * sizeof(uint64_t), sizeof(uint64_t));
+        writer_reserve(writer, (counter_rules + head.rule_count) * sizeof(uint64_t),
+                       sizeof(uint64_t));
     if (head.fence_count > 0)
         write_fences(writer, geo);
-    for (size_t p = 0; p < place_kinds; p++)
-        write_terms(writer, place_terms[p], places[p]);
-    write_terms(writer, TERM_OS, &campaign->os);
-    for (size_t l = 0; l < rule_lists; l++)
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+        write_terms(writer, LIST_COUNTRIES + l, lists[l].kind, lists[l].texts);
+    for (size_t l = 0; l < sizeof(rules) / sizeof(rules[0]); l++)
         for (size_t i = 0; i < rules[l]->count; i++)
-            write_item(writer, &rules[l]->items[i]);
-}
-
-/* The line the next block starts on (four bytes reach 256 GiB of blocks: memory runs out
- * long before). */
-static uint32_t line_of(const struct block_writer *writer)
-{
-    return (uint32_t)(align_up(writer->len, block_align) / block_align);
+            write_item(writer, LIST_ALL + l, &rules[l]->items[i]);
 }
 
 /* Moves the written blocks to memory aligned to block_align. */
@@ -204,6 +215,13 @@ static char *aligned_copy(const struct block_writer *writer)
     if (writer->len > 0)
         memcpy(blocks, writer->data, writer->len);
     return blocks;
+}
+
+/* The line the next block starts on (four bytes reach 256 GiB of blocks: memory runs out
+ * long before). */
+static uint32_t line_of(const struct block_writer *writer)
+{
+    return (uint32_t)(align_up(writer->len, block_align) / block_align);
 }
 
 struct exact_checks *exact_checks_build(const struct campaign_set *set, const uint8_t *needs,
@@ -248,11 +266,6 @@ static const struct block_head *block_of(const struct exact_checks *checks, uint
                                        (size_t)checks->first_line[position] * block_align);
 }
 
-static size_t rule_total(const struct block_head *head)
-{
-    return head->rule_counts[0] + head->rule_counts[1] + head->rule_counts[2];
-}
-
 static _Atomic uint64_t *block_counters(const struct block_head *head)
 {
     return (_Atomic uint64_t *)((const char *)head + align_up(sizeof(*head), sizeof(uint64_t)));
@@ -262,21 +275,30 @@ static const struct block_fence *block_fences(const struct block_head *head)
 {
     const char *after = (const char *)block_counters(head);
     if (head->needs & SNAPSHOT_CHECK_RULES)
-        after += (counter_rules + rule_total(head)) * sizeof(uint64_t);
+        after += (counter_rules + head->rule_count) * sizeof(uint64_t);
     return (const struct block_fence *)after;
 }
 
-static const struct term_record *first_record(const struct block_head *head)
+/* The records of a block still to be read. */
+struct record_cursor {
+    const struct term_record *record;
+    uint32_t left;
+};
+
+static struct record_cursor first_record(const struct block_head *head)
 {
-    return (const struct term_record *)(block_fences(head) + head->fence_count);
+    return (struct record_cursor){
+        (const struct term_record *)(block_fences(head) + head->fence_count), head->record_count};
 }
 
-static const struct term_record *next_record(const struct term_record *record)
+static void advance(struct record_cursor *cursor)
 {
-    return (const struct term_record *)((const char *)record +
-                                        align_up(sizeof(*record) + record->text_len +
-                                                     record->id_len,
-                                                 record_align));
+    const struct term_record *record = cursor->record;
+    cursor->record = (const struct term_record *)((const char *)record +
+                                                  align_up(sizeof(*record) + record->text_len +
+                                                               id_len(record),
+                                                           record_align));
+    cursor->left--;
 }
 
 /* The request's term the record names, or NULL. */
@@ -286,77 +308,80 @@ static const struct request_term *find_term(const struct term_record *record,
     const char *text = (const char *)(record + 1);
     return request_terms_find(terms, record->hash, (enum term_kind)record->term_kind,
                               (struct slice){text, record->text_len},
-                              (struct slice){text + record->text_len, record->id_len});
-}
-
-/* True when count is 0 or one of the count records from *cursor names a request term;
- * moves *cursor past them. */
-static bool any_found(const struct term_record **cursor, uint32_t count,
-                      struct request_terms *terms)
-{
-    bool found = count == 0;
-    for (uint32_t i = 0; i < count; i++, *cursor = next_record(*cursor))
-        found = found || find_term(*cursor, terms) != NULL;
-    return found;
+                              (struct slice){text + record->text_len, id_len(record)});
 }
 
 /* ---- the checks ---------------------------------------------------------------------------- */
 
-/* Places (every list given holds one of the request's), then the OS; the device types
- * first, as they cost nothing. Leaves *cursor at the first audience record. */
-static bool places_and_device_pass(const struct block_head *head, const struct bid_context *context,
-                                   struct request_terms *terms, const struct term_record **cursor)
+void exact_check_request_init(struct exact_check_request *request,
+                              const struct bid_context *context, struct request_terms *terms)
 {
-    if (head->device_types != 0 &&
-        !audience_device_type_in(head->device_types, context->request->device.devicetype))
-        return false;
-    for (size_t p = 0; p < place_kinds; p++)
-        if (!any_found(cursor, head->place_counts[p], terms))
+    const struct user *user = &context->request->user;
+    *request = (struct exact_check_request){.context = context, .terms = terms, .cos_lat = NAN};
+    request->knows_age = context->permissions.personalize && user->yob >= 0;
+    if (request->knows_age)
+        request->age = audience_age_in_year(user->yob, context->now_ms / 1000);
+}
+
+/* Reads the place and OS records: true when each of their lists holds a term of the
+ * request. Leaves the cursor on the first audience record. */
+static bool places_and_os_pass(struct record_cursor *cursor, struct request_terms *terms)
+{
+    while (cursor->left > 0 && cursor->record->list < LIST_ALL) {
+        uint8_t list = cursor->record->list;
+        bool found = false;
+        for (; cursor->left > 0 && cursor->record->list == list; advance(cursor))
+            found = found || find_term(cursor->record, terms) != NULL;
+        if (!found)
             return false;
-    return any_found(cursor, head->os_count, terms);
+    }
+    return true;
 }
 
 /* True when a fence contains the location with a good enough accuracy, as
  * fences_contain() in the bidder says. */
-static bool fences_pass(const struct block_head *head, const struct location *location)
+static bool fences_pass(const struct block_head *head, struct exact_check_request *request)
 {
+    const struct location *location = &request->context->location;
     if (!location->has_point)
         return false;
+    if (isnan(request->cos_lat))
+        request->cos_lat = great_circle_cos_lat(location->lat);
     const struct block_fence *fences = block_fences(head);
-    double cos_lat = great_circle_cos_lat(location->lat);
     for (uint32_t f = 0; f < head->fence_count; f++)
         if (location->uncertainty_m <= fences[f].max_uncertainty_m &&
-            great_circle_cos_m(location->lat, location->lon, cos_lat, fences[f].lat,
+            great_circle_cos_m(location->lat, location->lon, request->cos_lat, fences[f].lat,
                                fences[f].lon, fences[f].cos_lat) <= fences[f].radius_m)
             return true;
     return false;
 }
 
 /* One audience item, as audience_item_matches() evaluates it. */
-static bool item_holds(const struct term_record *record, const struct bid_context *context,
-                       struct request_terms *terms)
+static bool item_holds(const struct term_record *record, struct exact_check_request *request)
 {
-    const struct bid_request *request = context->request;
+    const struct bid_context *context = request->context;
     bool personalize = context->permissions.personalize;
+    const struct audience_group *group;
     const struct request_term *term;
     switch ((enum audience_kind)record->item_kind) {
     case AUDIENCE_SEGMENT:
-        term = personalize ? find_term(record, terms) : NULL;
+        term = personalize ? find_term(record, request->terms) : NULL;
         return term != NULL && audience_membership_fits(term->membership, record->a, record->b,
                                                         context->now_ms);
     case AUDIENCE_GENDER:
-        return personalize && audience_gender_is((char)record->a, request->user.gender);
+        return personalize && audience_gender_is((char)record->a, context->request->user.gender);
     case AUDIENCE_AGE:
-        return personalize && audience_age_within((int32_t)record->a, (int32_t)record->b,
-                                                  request->user.yob, context->now_ms);
+        return request->knows_age && request->age >= (int32_t)record->a &&
+               request->age <= (int32_t)record->b;
     case AUDIENCE_DEVICE_TYPE:
-        return audience_device_type_in(record->a, request->device.devicetype);
+        return audience_device_type_in(record->a, context->request->device.devicetype);
     case AUDIENCE_GROUP:
-        return audience_group_matches(record->group, context);
+        memcpy(&group, record + 1, sizeof(group));
+        return audience_group_matches(group, context);
     case AUDIENCE_DATA_SEGMENT: /* the request has these terms only when personalising */
     case AUDIENCE_KEYWORD:      /* the user's keywords too: the same */
     default:
-        return find_term(record, terms) != NULL;
+        return find_term(record, request->terms) != NULL;
     }
 }
 
@@ -365,64 +390,55 @@ static void count(_Atomic uint64_t *counter)
     atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 }
 
-/* Evaluates every top-level item from cursor (no short cut, so that each rule's counter
- * sees every checked request), counting failures into failed; true when the audience
- * holds. */
-static bool audience_counted(const struct block_head *head, const struct term_record *cursor,
-                             const struct bid_context *context, struct request_terms *terms,
+/* Evaluates every audience record left (no short cut, so that each rule's counter sees
+ * every checked request), counting failures into failed, one counter per record; true
+ * when the audience holds. A `none` item fails when it holds. */
+static bool audience_counted(struct record_cursor *cursor, struct exact_check_request *request,
                              _Atomic uint64_t *failed)
 {
-    bool all_hold = true, any_holds = head->rule_counts[1] == 0, none_holds = false;
-    for (uint32_t i = 0; i < head->rule_counts[0]; i++, cursor = next_record(cursor)) {
-        bool holds = item_holds(cursor, context, terms);
-        if (!holds)
+    bool all_hold = true, any_given = false, any_holds = false, none_holds = false;
+    for (; cursor->left > 0; advance(cursor), failed++) {
+        bool holds = item_holds(cursor->record, request);
+        if (cursor->record->list == LIST_ALL)
+            all_hold = all_hold && holds;
+        else if (cursor->record->list == LIST_ANY)
+            any_given = true, any_holds = any_holds || holds;
+        else
+            none_holds = none_holds || holds;
+        if (holds == (cursor->record->list == LIST_NONE))
             count(failed);
-        failed++;
-        all_hold = all_hold && holds;
     }
-    for (uint32_t i = 0; i < head->rule_counts[1]; i++, cursor = next_record(cursor)) {
-        bool holds = item_holds(cursor, context, terms);
-        if (!holds)
-            count(failed);
-        failed++;
-        any_holds = any_holds || holds;
-    }
-    for (uint32_t i = 0; i < head->rule_counts[2]; i++, cursor = next_record(cursor)) {
-        bool holds = item_holds(cursor, context, terms);
-        if (holds)
-            count(failed);
-        failed++;
-        none_holds = none_holds || holds;
-    }
-    return all_hold && any_holds && !none_holds;
+    return all_hold && (!any_given || any_holds) && !none_holds;
 }
 
 /* The schedule and audience, counted. */
 static bool rules_pass(const struct exact_checks *checks, const struct block_head *head,
-                       const struct term_record *cursor, const struct bid_context *context,
-                       struct request_terms *terms)
+                       struct record_cursor *cursor, struct exact_check_request *request)
 {
+    const struct bid_context *context = request->context;
     _Atomic uint64_t *counters = block_counters(head);
     count(&counters[counter_checked]);
     bool holds = schedule_matches(&head->schedule, &context->location, checks->zones,
                                   context->now_ms);
     if (!holds)
         count(&counters[counter_schedule_failed]);
-    holds = audience_counted(head, cursor, context, terms, &counters[counter_rules]) && holds;
+    holds = audience_counted(cursor, request, &counters[counter_rules]) && holds;
     if (holds)
         count(&counters[counter_matched]);
     return holds;
 }
 
 bool exact_checks_pass(const struct exact_checks *checks, uint32_t position,
-                       const struct bid_context *context, struct request_terms *terms)
+                       struct exact_check_request *request)
 {
     const struct block_head *head = block_of(checks, position);
-    const struct term_record *cursor = first_record(head);
-    return places_and_device_pass(head, context, terms, &cursor) &&
-           ((head->needs & SNAPSHOT_CHECK_FENCES) == 0 || fences_pass(head, &context->location)) &&
-           ((head->needs & SNAPSHOT_CHECK_RULES) == 0 ||
-            rules_pass(checks, head, cursor, context, terms));
+    struct record_cursor cursor = first_record(head);
+    return (head->device_types == 0 ||
+            audience_device_type_in(head->device_types,
+                                    request->context->request->device.devicetype)) &&
+           places_and_os_pass(&cursor, request->terms) &&
+           ((head->needs & SNAPSHOT_CHECK_FENCES) == 0 || fences_pass(head, request)) &&
+           ((head->needs & SNAPSHOT_CHECK_RULES) == 0 || rules_pass(checks, head, &cursor, request));
 }
 
 /* ---- counters ------------------------------------------------------------------------------- */

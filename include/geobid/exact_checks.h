@@ -43,12 +43,26 @@ void exact_checks_free(struct exact_checks *checks);
  * callers about to check many candidates. */
 void exact_checks_prefetch(const struct exact_checks *checks, uint32_t position);
 
-/* True when the campaign at position passes every check it needs for the request of
- * context, whose terms targeting_candidates() gathered. Schedule and audience come last
- * and are counted. Thread-safe (relaxed atomic increments); terms may be indexed on
- * first use (request_terms_find()). */
+/* What the checks of one request read besides the blocks: the request, its terms, and
+ * what is worked out once per request rather than once per candidate. */
+struct exact_check_request {
+    const struct bid_context *context;
+    struct request_terms *terms;
+    bool knows_age;  /* personalising, and the year of birth is known */
+    int32_t age;     /* then: the age in the current year (audience_age_in_year()) */
+    double cos_lat;  /* the cosine of the point's latitude once a fence needed it, else NaN */
+};
+
+/* Prepares the checks of the request of context, whose terms targeting_candidates()
+ * gathered into terms. */
+void exact_check_request_init(struct exact_check_request *request,
+                              const struct bid_context *context, struct request_terms *terms);
+
+/* True when the campaign at position passes every check it needs for request. Schedule
+ * and audience come last and are counted. Thread-safe (relaxed atomic increments); the
+ * request and its terms are updated (values worked out on first use). */
 bool exact_checks_pass(const struct exact_checks *checks, uint32_t position,
-                       const struct bid_context *context, struct request_terms *terms);
+                       struct exact_check_request *request);
 
 /* A snapshot of one campaign's counters; all zero for a campaign without schedule or
  * audience rules. */
