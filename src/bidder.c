@@ -11,7 +11,7 @@
 
 enum { usual_fence_hits = 256 }; /* more than a point is in, almost always */
 
-/* ---- candidate campaigns ------------------------------------------------- */
+/* ---- candidate campaigns, and their exact checks -------------------------- */
 
 /* Returns the positions of the fences containing the location's point, in position
  * order, in arena: a first query fills a buffer sized for the usual case, and a
@@ -98,6 +98,27 @@ static struct campaign_ids collect_candidates(const struct snapshot *snapshot,
     return all;
 }
 
+/* Keeps the candidates that pass every exact check they need (snapshot->needs; one
+ * that needs none is kept without reading anything more), in file order (so that ties
+ * go to the campaign listed first). The blocks of those that need checks are
+ * prefetched first: at 100,000 campaigns each is a cache miss, and asking for all of
+ * them before reading any lets the misses overlap. */
+static void filter_candidates(const struct snapshot *snapshot, const struct bid_context *context,
+                              struct request_terms *terms, struct campaign_ids *ids)
+{
+    for (size_t i = 0; i < ids->count; i++)
+        if (snapshot->needs[ids->ids[i]] != 0)
+            exact_checks_prefetch(snapshot->checks, ids->ids[i]);
+    struct exact_check_request request;
+    exact_check_request_init(&request, context, terms);
+    size_t kept = 0;
+    for (size_t i = 0; i < ids->count; i++)
+        if (snapshot->needs[ids->ids[i]] == 0 ||
+            exact_checks_pass(snapshot->checks, ids->ids[i], &request))
+            ids->ids[kept++] = ids->ids[i];
+    ids->count = kept;
+}
+
 /* ---- the reference evaluation --------------------------------------------- */
 
 /* What exact_checks_pass() must agree with, written plainly over the campaign. */
@@ -145,6 +166,15 @@ static bool device_matches(const struct campaign *campaign, const struct device 
     return (campaign->device_types == 0 ||
             audience_device_type_in(campaign->device_types, device->devicetype)) &&
            list_allows_nocase(&campaign->os, device->os);
+}
+
+/* Geo (fences included) and device, checked plainly. */
+static bool place_and_device_match(const struct campaign *campaign,
+                                   const struct bid_context *context)
+{
+    return geo_matches(&campaign->geo, &context->location) &&
+           device_matches(campaign, &context->request->device) &&
+           fences_contain(&campaign->geo, &context->location);
 }
 
 /* ---- per-imp decision ---------------------------------------------------- */
@@ -308,36 +338,6 @@ static struct bid reserved_bid_for_imp(const struct bidder *bidder,
             return bid;
         refused[chosen] = true;
     }
-}
-
-/* The exact checks of geo (fences included) and device. */
-static bool place_and_device_match(const struct campaign *campaign,
-                                   const struct bid_context *context)
-{
-    return geo_matches(&campaign->geo, &context->location) &&
-           device_matches(campaign, &context->request->device) &&
-           fences_contain(&campaign->geo, &context->location);
-}
-
-/* Keeps the candidates that pass every exact check they need (snapshot->needs; one
- * that needs none is kept without reading anything more), in file order (so that ties
- * go to the campaign listed first). The blocks of those that need checks are
- * prefetched first: at 100,000 campaigns each is a cache miss, and asking for all of
- * them before reading any lets the misses overlap. */
-static void filter_candidates(const struct snapshot *snapshot, const struct bid_context *context,
-                              struct request_terms *terms, struct campaign_ids *ids)
-{
-    for (size_t i = 0; i < ids->count; i++)
-        if (snapshot->needs[ids->ids[i]] != 0)
-            exact_checks_prefetch(snapshot->checks, ids->ids[i]);
-    struct exact_check_request request;
-    exact_check_request_init(&request, context, terms);
-    size_t kept = 0;
-    for (size_t i = 0; i < ids->count; i++)
-        if (snapshot->needs[ids->ids[i]] == 0 ||
-            exact_checks_pass(snapshot->checks, ids->ids[i], &request))
-            ids->ids[kept++] = ids->ids[i];
-    ids->count = kept;
 }
 
 struct campaign_ids bidder_match(const struct bidder *bidder, const struct bid_context *context,

@@ -664,8 +664,9 @@ static void gather_places(struct gathered *gathered, const struct location *loca
         uint64_t hash = term_hash(places[p].kind, places[p].text, (struct slice){0});
         if (places[p].kind != TERM_CELL) { /* cells are only filed compounded */
             gather_hash(gathered, hash);
-            request_terms_add(gathered->terms, &(struct request_term){
-                                                   hash, places[p].kind, places[p].text, {0}, NULL});
+            request_terms_add(gathered->terms, &(struct request_term){.hash = hash,
+                                                                      .kind = places[p].kind,
+                                                                      .text = places[p].text});
         }
         if ((gathered->targeting->place_kinds >> places[p].kind & 1) != 0)
             gathered->place_hashes[gathered->place_count++] = hash;
