@@ -448,18 +448,25 @@ static size_t check_points_around(const struct fence *fences, size_t count,
     return hits;
 }
 
+/* Builds 2,000 mixed fences from seed and checks points around them, their longitudes
+ * moved by lon_shift, against the formula. */
+static void check_mixed_fences(uint64_t seed, double lon_shift)
+{
+    enum { COUNT = 2000 };
+    struct rng rng = {seed};
+    struct fence *fences = make_mixed_fences(&rng, COUNT);
+    struct fence_index *index = fence_index_build(fences, COUNT);
+    ck_assert_uint_gt(check_points_around(fences, COUNT, index, &rng, lon_shift), 4 * COUNT);
+    fence_index_free(index);
+    free(fences);
+}
+
 /* Where a member's sub-cell is decided at build, the query answers without computing
  * a distance: at points all over and around fences of every size, on and beside the
  * sub-cell grid lines, the answers must still be the formula's. */
 START_TEST(decided_sub_cells_give_the_formulas_answer)
 {
-    enum { COUNT = 2000 };
-    struct rng rng = {UINT64_C(0x73756263656c6c)};
-    struct fence *fences = make_mixed_fences(&rng, COUNT);
-    struct fence_index *index = fence_index_build(fences, COUNT);
-    ck_assert_uint_gt(check_points_around(fences, COUNT, index, &rng, 0), 4 * COUNT);
-    fence_index_free(index);
-    free(fences);
+    check_mixed_fences(UINT64_C(0x73756263656c6c), 0);
 }
 END_TEST
 
@@ -468,13 +475,7 @@ END_TEST
  * ±360°) must get the formula's answer with those longitudes. */
 START_TEST(points_a_turn_away_give_the_formulas_answer)
 {
-    enum { COUNT = 2000 };
-    struct rng rng = {UINT64_C(0x7475726e)};
-    struct fence *fences = make_mixed_fences(&rng, COUNT);
-    struct fence_index *index = fence_index_build(fences, COUNT);
-    ck_assert_uint_gt(check_points_around(fences, COUNT, index, &rng, 360), 4 * COUNT);
-    fence_index_free(index);
-    free(fences);
+    check_mixed_fences(UINT64_C(0x7475726e), 360);
 }
 END_TEST
 

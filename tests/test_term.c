@@ -17,12 +17,23 @@ static const struct request_term *find(struct request_terms *terms, enum term_ki
     return request_terms_find(terms, wanted.hash, kind, wanted.text, wanted.id);
 }
 
+/* Each test starts with an empty table. */
+static struct arena arena;
+static struct request_terms terms;
+
+static void setup(void)
+{
+    arena_init(&arena, 4096);
+    request_terms_init(&terms, &arena);
+}
+
+static void teardown(void)
+{
+    arena_free(&arena);
+}
+
 START_TEST(every_term_added_is_found_and_no_other)
 {
-    struct arena arena;
-    arena_init(&arena, 4096);
-    struct request_terms terms;
-    request_terms_init(&terms, &arena);
     ck_assert_ptr_null(find(&terms, TERM_KEYWORD, "none yet", ""));
     static char texts[300][16];
     for (int i = 0; i < 300; i++) { /* past the first capacity, and rebuilt after a lookup */
@@ -39,7 +50,6 @@ START_TEST(every_term_added_is_found_and_no_other)
     }
     ck_assert_ptr_null(find(&terms, TERM_KEYWORD, "kw300", ""));
     ck_assert_ptr_null(find(&terms, TERM_CATEGORY, "kw1", "")); /* another kind */
-    arena_free(&arena);
 }
 END_TEST
 
@@ -48,10 +58,6 @@ END_TEST
  * made on purpose). */
 START_TEST(a_hash_alone_finds_nothing)
 {
-    struct arena arena;
-    arena_init(&arena, 4096);
-    struct request_terms terms;
-    request_terms_init(&terms, &arena);
     struct request_term term = term_of(TERM_SEGMENT, "shop12-visitors", "");
     request_terms_add(&terms, &term);
     ck_assert_ptr_null(request_terms_find(&terms, term.hash, TERM_SEGMENT,
@@ -60,16 +66,11 @@ START_TEST(a_hash_alone_finds_nothing)
                                           (struct slice){0}));
     ck_assert_ptr_nonnull(request_terms_find(&terms, term.hash, TERM_SEGMENT, term.text,
                                              (struct slice){0}));
-    arena_free(&arena);
 }
 END_TEST
 
 START_TEST(case_is_ignored_from_gender_on)
 {
-    struct arena arena;
-    arena_init(&arena, 4096);
-    struct request_terms terms;
-    request_terms_init(&terms, &arena);
     static const struct {
         enum term_kind kind;
         bool folds;
@@ -85,7 +86,6 @@ START_TEST(case_is_ignored_from_gender_on)
                       "kind %d", kinds[k].kind);
         ck_assert_ptr_null(find(&terms, kinds[k].kind, "Organic", "id")); /* ids: exact */
     }
-    arena_free(&arena);
 }
 END_TEST
 
@@ -110,6 +110,7 @@ Suite *term_suite(void)
 {
     Suite *suite = suite_create("term");
     TCase *tc = tcase_create("terms");
+    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, every_term_added_is_found_and_no_other);
     tcase_add_test(tc, a_hash_alone_finds_nothing);
     tcase_add_test(tc, case_is_ignored_from_gender_on);
