@@ -5,8 +5,9 @@
  * A block holds the campaign's schedule, device types, rule counters and fences, then
  * one record per place, OS and top-level audience item, each with its text copied in and
  * hashed as term.h hashes the request's. A check reads its block and the request's
- * terms (request_terms), nothing else: a text is found by hash and then confirmed byte
- * for byte. At 100,000 campaigns each candidate's data is a cache miss; a block of a few
+ * terms (request_terms) and nothing of the campaign (but for a nested audience group,
+ * which is evaluated as the reference does): a text is found by hash and then confirmed
+ * byte for byte. At 100,000 campaigns each candidate's data is a cache miss; a block of a few
  * adjacent lines, prefetched for every candidate before the first is checked, lets those
  * misses overlap instead of following pointers one after another.
  *
